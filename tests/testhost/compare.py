@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""Host-side assertions of the real-kernel test host.
+
+Reads what one boot of a topology left in RESULTS (guest/checks.sh's truth-*.txt, scan-*.json,
+probe-*.json) and checks one aspect:
+
+  scan        devtopo-cli scan agrees with the kernel: functions, parents, drivers, groups and
+              members, group types, reserved regions, VF<->PF links, SR-IOV counts (every stage)
+  iova        devtopo's usable IOVA per group equals VFIO_IOMMU_GET_INFO's IOVA ranges
+  viability   devtopo's viable verdict equals VFIO_GROUP_GET_STATUS, for a fully bound group and a
+              partially bound one (which must also make VFIO_GROUP_SET_CONTAINER fail with EPERM)
+  sriov       after sriov_numvfs=2 the VFs, their groups and physfn/virtfn links are there (kernel)
+              and devtopo shows the same
+
+Exit 0 when everything holds, 1 on any mismatch (each one printed), 77 (ctest SKIP_RETURN_CODE)
+when the kernel-side part held but devtopo's output is missing because devtopo-cli was not built.
+"""
+
+import argparse
+import errno
+import json
+import os
+import sys
+
+SKIP = 77
+STAGES = ["before", "vfs", "partial", "vfio"]
+
+
+class Report:
+    def __init__(self, name):
+        self.name = name
+        self.failures = []
+        self.passes = 0
+        self.skipped = []
+
+    def check(self, ok, msg):
+        if ok:
+            self.passes += 1
+        else:
+            self.failures.append(msg)
+        return ok
+
+    def eq(self, what, devtopo, kernel):
+        return self.check(devtopo == kernel, f"{what}: devtopo says {fmt(devtopo)}, kernel says {fmt(kernel)}")
+
+    def skip(self, msg):
+        self.skipped.append(msg)
+
+    def finish(self):
+        for f in self.failures:
+            print(f"FAIL {self.name}: {f}")
+        for s in self.skipped:
+            print(f"SKIP {self.name}: {s}")
+        print(f"{self.name}: {self.passes} assertions passed, {len(self.failures)} failed"
+              + (f", {len(self.skipped)} parts skipped" if self.skipped else ""))
+        if self.failures:
+            return 1
+        if self.skipped:
+            return SKIP
+        return 0
+
+
+def fmt(v):
+    if isinstance(v, int) and not isinstance(v, bool) and v > 9:
+        return hex(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(fmt(x) for x in v) + "]"
+    return repr(v)
+
+
+def num(v):
+    """devtopo writes numbers as "0x.." strings; accept ints and decimal strings too."""
+    if v is None or v == "" or v == "-":
+        return None
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    s = str(v).strip()
+    return int(s, 16) if s.lower().startswith("0x") else int(s)
+
+
+def addr(v):
+    return None if v in (None, "", "-") else str(v).lower()
+
+
+# --- the kernel's view (truth-STAGE.txt) ----------------------------------------------------------
+class Truth:
+    def __init__(self, path):
+        self.fns = {}
+        self.sriov = {}
+        self.virtfn = {}
+        self.groups = {}
+        self.vfio = set()
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if not p:
+                    continue
+                kind = p[0]
+                if kind == "fn":
+                    a, parent, drv, grp, physfn, ven, dev, cls, numa = p[1:10]
+                    self.fns[a.lower()] = {
+                        "parent": addr(parent), "driver": None if drv == "-" else drv,
+                        "group": num(grp), "physfn": addr(physfn), "vendor": num(ven),
+                        "device": num(dev), "class": num(cls), "numa": num(numa)}
+                elif kind == "sriov":
+                    self.sriov[p[1].lower()] = (int(p[2]), int(p[3]))
+                elif kind == "virtfn":
+                    self.virtfn.setdefault(p[1].lower(), {})[int(p[2])] = p[3].lower()
+                elif kind == "group":
+                    self.groups.setdefault(int(p[1]), {"type": None, "members": set(), "resv": []})["type"] = p[2]
+                elif kind == "member":
+                    self.groups.setdefault(int(p[1]), {"type": None, "members": set(), "resv": []})["members"].add(p[2].lower())
+                elif kind == "resv":
+                    self.groups.setdefault(int(p[1]), {"type": None, "members": set(), "resv": []})["resv"].append(
+                        (int(p[2], 16), int(p[3], 16), p[4]))
+                elif kind == "vfio":
+                    self.vfio.add(int(p[1]))
+
+    def vfs_of(self, pf):
+        return [self.virtfn[pf][i] for i in sorted(self.virtfn.get(pf, {}))]
+
+
+# --- devtopo's view (scan-STAGE.json) -------------------------------------------------------------
+class Scan:
+    def __init__(self, path):
+        with open(path) as f:
+            doc = json.load(f)
+        self.devices = {}
+        for d in doc.get("devices", []):
+            self.devices[addr(d.get("address"))] = d
+        self.groups = {}
+        for g in doc.get("groups", []):
+            self.groups[num(g.get("id"))] = g
+
+
+def load(results, name):
+    path = os.path.join(results, name)
+    return path if os.path.isfile(path) and os.path.getsize(path) > 0 else None
+
+
+def load_scan(results, stage, rep):
+    p = load(results, f"scan-{stage}.json")
+    if not p:
+        err = load(results, f"scan-{stage}.err")
+        why = open(err).read().strip()[-400:] if err else "no output (devtopo-cli not in the share?)"
+        rep.skip(f"no devtopo scan for stage {stage}: {why}")
+        return None
+    try:
+        return Scan(p)
+    except (ValueError, OSError) as e:
+        rep.check(False, f"scan-{stage}.json is not valid JSON: {e}")
+        return None
+
+
+def load_probe(results, stage):
+    p = load(results, f"probe-{stage}.json")
+    if not p:
+        return None
+    with open(p) as f:
+        return {g["group"]: g for g in json.load(f)["groups"]}
+
+
+def resv_of(g):
+    return sorted((num(r.get("start")), num(r.get("end")), r.get("type")) for r in g.get("reserved_regions", []))
+
+
+def iova_of(g):
+    return sorted((num(r.get("start")), num(r.get("end"))) for r in g.get("usable_iova", []))
+
+
+# --- checks ---------------------------------------------------------------------------------------
+def check_scan(results, rep):
+    for stage in STAGES:
+        tp = load(results, f"truth-{stage}.txt")
+        if not tp:
+            continue
+        truth = Truth(tp)
+        scan = load_scan(results, stage, rep)
+        if scan is None:
+            continue
+        s = f"[{stage}]"
+        rep.eq(f"{s} set of functions", sorted(a for a in scan.devices if a), sorted(truth.fns))
+        for a, k in sorted(truth.fns.items()):
+            d = scan.devices.get(a)
+            if d is None:
+                continue
+            rep.eq(f"{s} {a} parent", addr(d.get("parent")), k["parent"])
+            rep.eq(f"{s} {a} driver", d.get("driver") or None, k["driver"])
+            rep.eq(f"{s} {a} iommu_group", num(d.get("iommu_group")), k["group"])
+            rep.eq(f"{s} {a} vendor_id", num(d.get("vendor_id")), k["vendor"])
+            rep.eq(f"{s} {a} device_id", num(d.get("device_id")), k["device"])
+            rep.eq(f"{s} {a} class", num(d.get("class")), k["class"])
+            rep.eq(f"{s} {a} numa_node", num(d.get("numa_node")), k["numa"])
+            rep.eq(f"{s} {a} physfn", addr(d.get("physfn")), k["physfn"])
+            rep.eq(f"{s} {a} vfs", [addr(v) for v in d.get("vfs") or []], truth.vfs_of(a))
+            if a in truth.sriov:
+                sr = d.get("sriov") or {}
+                rep.eq(f"{s} {a} sriov (total_vfs, num_vfs)",
+                       (num(sr.get("total_vfs")), num(sr.get("num_vfs"))), truth.sriov[a])
+        rep.eq(f"{s} set of IOMMU groups", sorted(g for g in scan.groups if g is not None), sorted(truth.groups))
+        for gid, kg in sorted(truth.groups.items()):
+            g = scan.groups.get(gid)
+            if g is None:
+                continue
+            rep.eq(f"{s} group {gid} members", sorted(addr(m) for m in g.get("devices", [])), sorted(kg["members"]))
+            rep.eq(f"{s} group {gid} type", g.get("type"), kg["type"])
+            rep.eq(f"{s} group {gid} reserved_regions", resv_of(g), sorted(kg["resv"]))
+
+
+def kernel_iova_model(resv, width=48):
+    """The IOVA ranges type1 should report: the address space minus the non-relaxable reserved regions."""
+    holes = sorted((s, e) for s, e, t in resv if t != "direct-relaxable")
+    out, cur = [], 0
+    for s, e in holes:
+        if s > cur:
+            out.append((cur, s - 1))
+        cur = max(cur, e + 1)
+    if cur <= (1 << width) - 1:
+        out.append((cur, (1 << width) - 1))
+    return out
+
+
+def check_iova(results, rep):
+    probe = load_probe(results, "vfio")
+    tp = load(results, "truth-vfio.txt")
+    if not rep.check(probe is not None and tp is not None, "no probe-vfio.json/truth-vfio.txt: the vfio stage did not run"):
+        return
+    truth = Truth(tp)
+    rep.check(len(probe) > 0, "no group had a /dev/vfio node after binding")
+    for gid, p in sorted(probe.items()):
+        ok = rep.check(p.get("attached") and p.get("has_iova_range_cap"),
+                       f"group {gid}: kernel did not attach a type1v2 container or gave no IOVA range capability: "
+                       f"{p.get('error', p)}")
+        if not ok:
+            continue
+        kr = sorted((num(r["start"]), num(r["end"])) for r in p["iova_ranges"])
+        # What the kernel does, stated as a rule: the 48-bit space minus non-relaxable reserved regions.
+        rep.eq(f"group {gid} kernel IOVA ranges vs reserved_regions rule (kernel self-check)",
+               kr, kernel_iova_model(truth.groups.get(gid, {}).get("resv", [])))
+    scan = load_scan(results, "vfio", rep)
+    if scan is None:
+        return
+    for gid, p in sorted(probe.items()):
+        if not p.get("attached"):
+            continue
+        g = scan.groups.get(gid)
+        if not rep.check(g is not None, f"group {gid}: not in devtopo's scan"):
+            continue
+        kr = sorted((num(r["start"]), num(r["end"])) for r in p["iova_ranges"])
+        rep.eq(f"group {gid} usable_iova", iova_of(g), kr)
+
+
+def check_viability(results, rep):
+    probe_p = load_probe(results, "partial")
+    actions = {}
+    ap = load(results, "actions.txt")
+    if ap:
+        for line in open(ap):
+            k, _, v = line.strip().partition(" ")
+            actions.setdefault(k, v)
+    pg = num(actions.get("partial_group"))
+    if pg is not None and rep.check(probe_p is not None and pg in probe_p, f"no probe of partially bound group {pg}"):
+        p = probe_p[pg]
+        rep.check(p.get("viable") is False,
+                  f"kernel: partially bound group {pg} should not be viable, GET_STATUS says {p.get('status_flags')}")
+        rep.check(p.get("set_container_errno") == errno.EPERM,
+                  f"kernel: SET_CONTAINER on partially bound group {pg} should fail with EPERM, "
+                  f"got errno {p.get('set_container_errno')}")
+        scan = load_scan(results, "partial", rep)
+        if scan is not None:
+            g = scan.groups.get(pg)
+            if rep.check(g is not None, f"[partial] group {pg} not in devtopo's scan"):
+                rep.eq(f"[partial] group {pg} viable", g.get("viable"), p.get("viable"))
+    elif pg is None:
+        rep.skip("topology has no multifunction group to bind partially")
+
+    probe = load_probe(results, "vfio")
+    if not rep.check(probe is not None, "no probe-vfio.json: the vfio stage did not run"):
+        return
+    for gid, p in sorted(probe.items()):
+        rep.check(p.get("viable") is True, f"kernel: fully bound group {gid} should be viable: {p.get('error', '')}")
+        rep.check(p.get("set_container_errno") == 0,
+                  f"kernel: SET_CONTAINER on fully bound group {gid} failed with errno {p.get('set_container_errno')}")
+    scan = load_scan(results, "vfio", rep)
+    if scan is None:
+        return
+    for gid, p in sorted(probe.items()):
+        g = scan.groups.get(gid)
+        if rep.check(g is not None, f"[vfio] group {gid} not in devtopo's scan"):
+            rep.eq(f"[vfio] group {gid} viable", g.get("viable"), p.get("viable"))
+
+
+def check_sriov(results, rep):
+    ap = load(results, "actions.txt")
+    pf = None
+    if ap:
+        for line in open(ap):
+            if line.startswith("sriov_pf "):
+                pf = addr(line.split()[1])
+    if pf is None:
+        rep.skip("topology has no SR-IOV PF")
+        return
+    for stage, want_driver in (("vfs", None), ("vfio", "vfio-pci")):
+        tp = load(results, f"truth-{stage}.txt")
+        if not rep.check(tp is not None, f"no truth-{stage}.txt"):
+            continue
+        t = Truth(tp)
+        s = f"[{stage}]"
+        vfs = t.vfs_of(pf)
+        rep.check(len(vfs) == 2, f"{s} kernel: PF {pf} should have 2 virtfn links, has {vfs}")
+        rep.check(t.sriov.get(pf, (0, 0))[1] == 2, f"{s} kernel: {pf} sriov_numvfs should be 2: {t.sriov.get(pf)}")
+        pf_group = t.fns[pf]["group"]
+        for vf in vfs:
+            k = t.fns.get(vf)
+            if not rep.check(k is not None, f"{s} kernel: VF {vf} has no device directory"):
+                continue
+            rep.check(k["physfn"] == pf, f"{s} kernel: VF {vf} physfn is {k['physfn']}, want {pf}")
+            rep.check(k["group"] is not None and k["group"] != pf_group
+                      and t.groups.get(k["group"], {}).get("members") == {vf},
+                      f"{s} kernel: VF {vf} should be alone in its own group, group {k['group']} holds "
+                      f"{t.groups.get(k['group'], {}).get('members')}")
+            if want_driver:
+                rep.check(k["driver"] == want_driver,
+                          f"{s} kernel: VF {vf} of a vfio-pci PF should be captured by vfio-pci, has {k['driver']}")
+        scan = load_scan(results, stage, rep)
+        if scan is None:
+            continue
+        d = scan.devices.get(pf) or {}
+        rep.eq(f"{s} PF {pf} vfs", [addr(v) for v in d.get("vfs") or []], vfs)
+        for vf in vfs:
+            v = scan.devices.get(vf)
+            if rep.check(v is not None, f"{s} VF {vf} missing from devtopo's scan"):
+                rep.eq(f"{s} VF {vf} physfn", addr(v.get("physfn")), pf)
+                rep.eq(f"{s} VF {vf} iommu_group", num(v.get("iommu_group")), t.fns[vf]["group"])
+                g = scan.groups.get(t.fns[vf]["group"])
+                if rep.check(g is not None, f"{s} VF {vf}'s group missing from devtopo's scan"):
+                    rep.eq(f"{s} VF {vf} group members", sorted(addr(m) for m in g.get("devices", [])), [vf])
+
+
+CHECKS = {"scan": check_scan, "iova": check_iova, "viability": check_viability, "sriov": check_sriov}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", required=True, help="the guest's output directory (OUT/share/out)")
+    ap.add_argument("check", choices=sorted(CHECKS))
+    a = ap.parse_args()
+    rep = Report(a.check)
+    if not os.path.isdir(a.results):
+        print(f"FAIL {a.check}: no results directory {a.results} (did the boot test run?)")
+        return 1
+    CHECKS[a.check](a.results, rep)
+    return rep.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

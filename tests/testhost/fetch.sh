@@ -1,0 +1,220 @@
+#!/bin/bash
+# Fetches everything the real-kernel test host needs, from Debian's packages only, into CACHE:
+#   - QEMU 10 from bookworm-backports (installed on the host: it is a program we run),
+#   - the newest linux-image-6.12.*+deb12-amd64 from bookworm-backports (downloaded and unpacked, not installed),
+#   - busybox-static (downloaded and unpacked),
+#   - mtty.ko built out of tree from linux-source-6.12 against the matching headers,
+#   - an initramfs (busybox + the needed modules, decompressed, depmod'ed) whose /init is guest/init.
+# A second run with a filled cache downloads nothing and runs no apt command.
+#
+# Usage: fetch.sh CACHE_DIR
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+CACHE=${1:?usage: fetch.sh CACHE_DIR}
+mkdir -p "$CACHE/debs"
+CACHE=$(cd "$CACHE" && pwd)
+t_start=$(date +%s)
+
+# Modules the guest loads; their dependencies are added from the kernel's own modules.dep.
+GUEST_MODULES=(9pnet_virtio 9p netfs vfio vfio_pci_core vfio_pci vfio_iommu_type1 mdev
+               igb igbvf e1000e e1000 nvme nvme_core)
+
+APT_UPDATED=0
+apt_update_once() {
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        th_log "apt-get update"
+        th_as_root apt-get update -qq
+        APT_UPDATED=1
+    fi
+}
+
+# bookworm-backports must be an apt source. Adds a deb822 file using the mirror of the existing
+# bookworm entry when no source lists it yet.
+ensure_backports_source() {
+    if grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
+        return 0
+    fi
+    local uri=""
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        # The URIs: line of the stanza whose Suites: holds plain "bookworm".
+        uri=$(awk 'BEGIN{RS=""} /Suites:[^\n]*bookworm( |\n|$)/ { if (match($0, /URIs:[ \t]*[^ \t\n]+/)) { s=substr($0, RSTART, RLENGTH); sub(/URIs:[ \t]*/, "", s); print s; exit } }' \
+            /etc/apt/sources.list.d/debian.sources)
+    fi
+    if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+        uri=$(awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list)
+    fi
+    [ -n "$uri" ] || uri=http://deb.debian.org/debian
+    th_log "adding bookworm-backports ($uri) to /etc/apt/sources.list.d/backports.sources"
+    th_as_root tee /etc/apt/sources.list.d/backports.sources >/dev/null <<EOF
+Types: deb
+URIs: $uri
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    APT_UPDATED=0
+}
+
+ensure_host_tools() {
+    local need=()
+    [ "$(th_qemu_major)" -ge 10 ] || need+=(qemu)
+    command -v cpio >/dev/null || need+=(cpio)
+    command -v depmod >/dev/null || [ -x /sbin/depmod ] || need+=(kmod)
+    [ ${#need[@]} -eq 0 ] && return 0
+    ensure_backports_source
+    apt_update_once
+    if [[ " ${need[*]} " == *" qemu "* ]]; then
+        th_log "installing qemu-system-x86 from bookworm-backports"
+        th_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            -t bookworm-backports qemu-system-x86 >/dev/null
+    fi
+    local pkgs=()
+    [[ " ${need[*]} " == *" cpio "* ]] && pkgs+=(cpio)
+    [[ " ${need[*]} " == *" kmod "* ]] && pkgs+=(kmod)
+    if [ ${#pkgs[@]} -gt 0 ]; then
+        th_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+    fi
+    [ "$(th_qemu_major)" -ge 10 ] || th_die "qemu-system-x86_64 >= 10 needed, have $(th_qemu_major)"
+}
+
+# Downloads package $1 into debs/ unless a .deb of that name is there already. Prints the file.
+download_deb() {
+    local pkg=$1 f
+    f=$(ls "$CACHE/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n1 || true)
+    if [ -z "$f" ]; then
+        ensure_backports_source
+        apt_update_once
+        th_log "apt-get download $pkg"
+        (cd "$CACHE/debs" && apt-get download -qq -t bookworm-backports "$pkg" >/dev/null 2>&1 \
+            || apt-get download -qq "$pkg" >/dev/null)
+        f=$(ls "$CACHE/debs/${pkg}_"*.deb | sort -V | tail -n1)
+    fi
+    echo "$f"
+}
+
+# The kernel release to use: remembered in the cache, else the newest 6.12 image apt offers.
+pick_kernel_release() {
+    if [ -s "$CACHE/kernel-release" ]; then
+        cat "$CACHE/kernel-release"
+        return
+    fi
+    ensure_backports_source
+    apt_update_once
+    local pkg
+    pkg=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' | awk '{print $1}' | sort -V | tail -n1)
+    [ -n "$pkg" ] || th_die "no linux-image-6.12.*+deb12-amd64 in apt (is bookworm-backports enabled?)"
+    echo "${pkg#linux-image-}" | tee "$CACHE/kernel-release"
+}
+
+ensure_host_tools
+PATH=$PATH:/sbin:/usr/sbin
+KREL=$(pick_kernel_release)
+th_log "guest kernel $KREL"
+
+# --- kernel image ---------------------------------------------------------------------------
+KROOT=$CACHE/kernel/$KREL
+if [ ! -f "$KROOT/boot/vmlinuz-$KREL" ]; then
+    deb=$(download_deb "linux-image-$KREL")
+    rm -rf "$KROOT"; mkdir -p "$KROOT"
+    dpkg-deb -x "$deb" "$KROOT"
+    depmod -b "$KROOT" "$KREL"
+fi
+ln -sf "kernel/$KREL/boot/vmlinuz-$KREL" "$CACHE/vmlinuz"
+
+# --- busybox --------------------------------------------------------------------------------
+if [ ! -x "$CACHE/busybox" ]; then
+    deb=$(download_deb busybox-static)
+    rm -rf "$CACHE/busybox.d"; dpkg-deb -x "$deb" "$CACHE/busybox.d"
+    cp "$CACHE/busybox.d/bin/busybox" "$CACHE/busybox"
+    rm -rf "$CACHE/busybox.d"
+fi
+
+# --- mtty.ko (best effort: a failure is reported and the rest goes on) ------------------------
+build_mtty() {
+    local hdr=$CACHE/headers/$KREL kbuild_pkg common_pkg src
+    if [ ! -d "$hdr/usr/src/linux-headers-$KREL" ]; then
+        common_pkg=$(apt-cache depends "linux-headers-$KREL" 2>/dev/null | awk '/Depends: linux-headers-.*-common/ {print $2; exit}')
+        kbuild_pkg=$(apt-cache depends "linux-headers-$KREL" 2>/dev/null | awk '/Depends: linux-kbuild-/ {print $2; exit}')
+        if [ -z "$common_pkg" ] || [ -z "$kbuild_pkg" ]; then
+            apt_update_once
+            common_pkg=$(apt-cache depends "linux-headers-$KREL" | awk '/Depends: linux-headers-.*-common/ {print $2; exit}')
+            kbuild_pkg=$(apt-cache depends "linux-headers-$KREL" | awk '/Depends: linux-kbuild-/ {print $2; exit}')
+        fi
+        rm -rf "$hdr"; mkdir -p "$hdr"
+        for p in "linux-headers-$KREL" "$common_pkg" "$kbuild_pkg"; do
+            dpkg-deb -x "$(download_deb "$p")" "$hdr"
+        done
+    fi
+    src=$CACHE/mtty-src
+    if [ ! -f "$src/mtty.c" ]; then
+        local sdeb tarball
+        sdeb=$(download_deb linux-source-6.12)
+        rm -rf "$CACHE/linux-source.d"; mkdir -p "$CACHE/linux-source.d" "$src"
+        dpkg-deb -x "$sdeb" "$CACHE/linux-source.d"
+        tarball=$(ls "$CACHE"/linux-source.d/usr/src/linux-source-6.12*.tar.* | head -n1)
+        tar -xf "$tarball" -C "$src" --strip-components=3 --wildcards '*/samples/vfio-mdev/mtty.c'
+        rm -rf "$CACHE/linux-source.d"
+        # The source deb is big (~150 MB) and only mtty.c is needed: keep mtty.c, drop the deb.
+        rm -f "$sdeb"
+    fi
+    printf 'obj-m := mtty.o\n' > "$src/Makefile"
+    # The headers' Makefile includes the -common tree by an absolute /usr/src path: point it into
+    # the cache instead (the kbuild scripts/tools links are relative and resolve there already).
+    local kdir=$hdr/usr/src/linux-headers-$KREL
+    sed -i "s|^include /usr/src/|include $hdr/usr/src/|" "$kdir/Makefile"
+    make -s -C "$kdir" M="$src" CONFIG_DEBUG_INFO_BTF_MODULES= \
+        modules >"$CACHE/mtty-build.log" 2>&1
+}
+if [ ! -f "$CACHE/mtty.ko" ] && [ ! -f "$CACHE/mtty.failed" ]; then
+    th_log "building mtty.ko out of tree"
+    if build_mtty && [ -f "$CACHE/mtty-src/mtty.ko" ]; then
+        cp "$CACHE/mtty-src/mtty.ko" "$CACHE/mtty.ko"
+    else
+        th_log "mtty.ko build failed (see $CACHE/mtty-build.log); continuing without it"
+        touch "$CACHE/mtty.failed"
+    fi
+fi
+
+# --- initramfs --------------------------------------------------------------------------------
+inputs_hash=$( { cat "$TH_SRC_DIR/guest/init" "$0"; echo "${GUEST_MODULES[*]} $KREL";
+                 if [ -f "$CACHE/mtty.ko" ]; then md5sum < "$CACHE/mtty.ko"; fi; } | md5sum | cut -d' ' -f1)
+if [ ! -f "$CACHE/initramfs.cpio.gz" ] || [ "$(cat "$CACHE/initramfs.hash" 2>/dev/null)" != "$inputs_hash" ]; then
+    th_log "building initramfs"
+    ird=$CACHE/initramfs.d
+    rm -rf "$ird"
+    mkdir -p "$ird"/{bin,sbin,dev,proc,sys,share,tmp,run,etc,lib/modules/"$KREL"}
+    cp "$CACHE/busybox" "$ird/bin/busybox"
+    cp "$TH_SRC_DIR/guest/init" "$ird/init"
+    chmod 755 "$ird/init" "$ird/bin/busybox"
+    # Resolve each module's dependency closure with the kernel's own modules.dep.
+    declare -A seen=()
+    for m in "${GUEST_MODULES[@]}"; do
+        while read -r kind path _; do
+            [ "$kind" = insmod ] || continue
+            seen[$path]=1
+        done < <(modprobe -d "$KROOT" -S "$KREL" --show-depends "$m")
+    done
+    for path in "${!seen[@]}"; do
+        rel=${path#"$KROOT"/lib/modules/"$KREL"/}
+        mkdir -p "$ird/lib/modules/$KREL/$(dirname "$rel")"
+        case "$rel" in
+            *.ko.xz) xz -dc "$path" > "$ird/lib/modules/$KREL/${rel%.xz}" ;;
+            *.ko.zst) zstd -qdc "$path" > "$ird/lib/modules/$KREL/${rel%.zst}" ;;
+            *) cp "$path" "$ird/lib/modules/$KREL/$rel" ;;
+        esac
+    done
+    if [ -f "$CACHE/mtty.ko" ]; then
+        mkdir -p "$ird/lib/modules/$KREL/extra"
+        cp "$CACHE/mtty.ko" "$ird/lib/modules/$KREL/extra/mtty.ko"
+    fi
+    cp "$KROOT/lib/modules/$KREL/modules.order" "$KROOT/lib/modules/$KREL/modules.builtin"* \
+        "$ird/lib/modules/$KREL/" 2>/dev/null || true
+    depmod -b "$ird" "$KREL"
+    (cd "$ird" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) > "$CACHE/initramfs.cpio.gz.tmp"
+    mv "$CACHE/initramfs.cpio.gz.tmp" "$CACHE/initramfs.cpio.gz"
+    echo "$inputs_hash" > "$CACHE/initramfs.hash"
+    th_log "initramfs: $(du -h "$CACHE/initramfs.cpio.gz" | cut -f1), ${#seen[@]} modules"
+fi
+
+th_log "cache ready in $(( $(date +%s) - t_start )) s: $(du -sh "$CACHE/debs" | cut -f1) of .debs, kernel $KREL, qemu $(qemu-system-x86_64 --version | head -n1 | awk '{print $4}')"

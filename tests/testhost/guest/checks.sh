@@ -1,0 +1,240 @@
+#!/bin/sh
+# Runs inside the test-host guest (busybox sh), from the 9p share, after /init loaded the modules.
+# Walks the stages of one boot and leaves, per stage, what the kernel says (truth-STAGE.txt, gathered
+# here with shell builtins and one `ls` per link kind, because each fork is slow under TCG) next to
+# what devtopo says (scan-STAGE.json from devtopo-cli, probe-STAGE.json from devtopo-vfio-probe).
+# The host compares them afterwards; this script asserts nothing itself.
+#
+# Stages: before (as booted) -> vfs (SR-IOV VFs on the PF) -> partial (one function of a
+# multifunction group on vfio-pci) -> vfio (every endpoint on vfio-pci, VFs re-created under vfio-pci).
+set -u
+SHARE=/share
+OUT=$SHARE/out
+SR=$SHARE/sysroot
+mkdir -p "$OUT/fixtures"
+# shellcheck disable=SC1091
+. "$SHARE/topo.env"
+: "${TOPO_NAME:=unknown}" "${SRIOV_NUMVFS:=2}" "${SRIOV_PF:=}" "${PARTIAL_BIND:=}"
+
+uptime_s() { read -r u _ < /proc/uptime; echo "$u"; }
+# Progress goes to the kernel log too, so the serial log tells the whole story in order.
+note() {
+    echo "TB: $* (uptime $(uptime_s))"
+    echo "TB: $*" > /dev/kmsg 2>/dev/null || true
+}
+
+run_host_bin() { # NAME ARGS...: a host-built binary with the host's libraries from the share
+    local bin=$1; shift
+    "$SR/lib/ld-linux-x86-64.so.2" --library-path "$SR/lib" "$SR/bin/$bin" "$@"
+}
+have_bin() { [ -f "$SR/bin/$1" ]; }
+export DEVTOPO_PCI_IDS="$SR/pci.ids"
+
+P=/sys/bus/pci/devices
+
+# --- ground truth ------------------------------------------------------------------------------
+# One record per line, space separated, "-" for none:
+#   fn ADDR PARENT DRIVER GROUP PHYSFN VENDOR DEVICE CLASS NUMA
+#   sriov ADDR TOTALVFS NUMVFS
+#   virtfn PF INDEX VF
+#   group ID TYPE
+#   member ID ADDR
+#   resv ID START END TYPE
+#   vfio ID            (a /dev/vfio node exists for the group)
+dump_truth() {
+    local f t_name t_target t_addr t_parent t_drv t_grp t_pf t_ven t_dev t_cls t_numa t_tv t_nv l t pfa g id type s e
+    f=$OUT/truth-$1.txt
+    : > "$f.tmp"
+    # One ls per link kind; "ls -l" prints "NAME -> TARGET" for each link.
+    ls -l $P/ > "$OUT/.ls-devs"
+    ls -ld $P/*/driver > "$OUT/.ls-drv" 2>/dev/null
+    ls -ld $P/*/iommu_group > "$OUT/.ls-grp" 2>/dev/null
+    ls -ld $P/*/physfn > "$OUT/.ls-pf" 2>/dev/null
+    ls -ld $P/*/virtfn* > "$OUT/.ls-vf" 2>/dev/null
+    ls -ld /sys/kernel/iommu_groups/*/devices/* > "$OUT/.ls-mem" 2>/dev/null
+    while read -r _ _ _ _ _ _ _ _ t_name _ t_target; do
+        [ -n "${t_target:-}" ] || continue
+        t_addr=${t_name##*/}
+        t_parent=${t_target%/*}; t_parent=${t_parent##*/}
+        case "$t_parent" in ????:??:??.?) ;; *) t_parent=- ;; esac
+        t_drv=-; t_grp=-; t_pf=-
+        while read -r _ _ _ _ _ _ _ _ l _ t; do
+            case "$l" in "$P/$t_addr/driver") t_drv=${t##*/} ;; esac
+        done < "$OUT/.ls-drv"
+        while read -r _ _ _ _ _ _ _ _ l _ t; do
+            case "$l" in "$P/$t_addr/iommu_group") t_grp=${t##*/} ;; esac
+        done < "$OUT/.ls-grp"
+        while read -r _ _ _ _ _ _ _ _ l _ t; do
+            case "$l" in "$P/$t_addr/physfn") t_pf=${t##*/} ;; esac
+        done < "$OUT/.ls-pf"
+        read -r t_ven < "$P/$t_addr/vendor"
+        read -r t_dev < "$P/$t_addr/device"
+        read -r t_cls < "$P/$t_addr/class"
+        read -r t_numa < "$P/$t_addr/numa_node" 2>/dev/null || t_numa=-
+        echo "fn $t_addr $t_parent $t_drv $t_grp $t_pf $t_ven $t_dev $t_cls $t_numa" >> "$f.tmp"
+        if [ -f "$P/$t_addr/sriov_totalvfs" ]; then
+            read -r t_tv < "$P/$t_addr/sriov_totalvfs"
+            read -r t_nv < "$P/$t_addr/sriov_numvfs"
+            echo "sriov $t_addr $t_tv $t_nv" >> "$f.tmp"
+        fi
+    done < "$OUT/.ls-devs"
+    while read -r _ _ _ _ _ _ _ _ l _ t; do
+        [ -n "${t:-}" ] || continue
+        pfa=${l%/*}; pfa=${pfa##*/}
+        echo "virtfn $pfa ${l##*/virtfn} ${t##*/}" >> "$f.tmp"
+    done < "$OUT/.ls-vf"
+    for g in /sys/kernel/iommu_groups/*; do
+        id=${g##*/}
+        read -r type < "$g/type" 2>/dev/null || type=-
+        echo "group $id $type" >> "$f.tmp"
+        while read -r s e t; do
+            echo "resv $id $s $e $t" >> "$f.tmp"
+        done < "$g/reserved_regions"
+        [ -e "/dev/vfio/$id" ] && echo "vfio $id" >> "$f.tmp"
+    done
+    while read -r _ _ _ _ _ _ _ _ l _ t; do
+        [ -n "${t:-}" ] || continue
+        id=${l#/sys/kernel/iommu_groups/}; id=${id%%/*}
+        echo "member $id ${l##*/}" >> "$f.tmp"
+    done < "$OUT/.ls-mem"
+    mv "$f.tmp" "$f"
+    rm -f "$OUT"/.ls-*
+}
+
+scan() { # STAGE: devtopo's own view of the same moment
+    if have_bin devtopo-cli; then
+        run_host_bin devtopo-cli scan --root / --json > "$OUT/scan-$1.json" 2> "$OUT/scan-$1.err" \
+            || note "devtopo-cli scan failed at $1 (exit $?)"
+    fi
+}
+
+capture() { # STAGE: a fixture of what devtopo reads, for the offline tests
+    local dest=$OUT/fixtures/$TOPO_NAME-$1.tar.gz
+    if have_bin devtopo-cli; then
+        run_host_bin devtopo-cli capture "$dest" > "$OUT/capture-$1.log" 2>&1 \
+            || note "devtopo-cli capture failed at $1 (exit $?)"
+    fi
+}
+
+probe() { # STAGE [GROUP...]: VFIO's answers
+    local stage=$1; shift
+    if have_bin devtopo-vfio-probe; then
+        run_host_bin devtopo-vfio-probe "$@" > "$OUT/probe-$stage.json" 2> "$OUT/probe-$stage.err" \
+            || note "devtopo-vfio-probe failed at $stage (exit $?)"
+    else
+        note "no devtopo-vfio-probe in the share"
+    fi
+}
+
+stage() { # NAME: truth, scan and (optionally) capture at one moment
+    note "stage $1: gathering"
+    dump_truth "$1"
+    scan "$1"
+    [ "${2:-}" = capture ] && capture "$1"
+    note "stage $1: done"
+}
+
+# Binds one function to vfio-pci the race-free way: unbind, driver_override, drivers_probe.
+bind_vfio() {
+    local d=$1 cur=- now
+    # Never a bridge or port: vfio-pci refuses them, and unbinding pcieport would only lose services.
+    is_bridge "$d" && { note "not binding bridge $d"; return 1; }
+    if [ -e "$P/$d/driver" ]; then
+        cur=$(readlink "$P/$d/driver"); cur=${cur##*/}
+        [ "$cur" = vfio-pci ] && return 0
+        echo "$d" > "$P/$d/driver/unbind" || { note "unbind $d from $cur failed"; return 1; }
+    fi
+    echo vfio-pci > "$P/$d/driver_override"
+    echo "$d" > /sys/bus/pci/drivers_probe || note "drivers_probe $d failed"
+    now=-; [ -e "$P/$d/driver" ] && { now=$(readlink "$P/$d/driver"); now=${now##*/}; }
+    echo "bind $d from $cur to $now" >> "$OUT/actions.txt"
+}
+
+set_numvfs() { # PF N: and wait until the VFs exist (and got a driver when autoprobe would give one)
+    local i n v
+    echo 0 > "$P/$1/sriov_numvfs" 2>/dev/null
+    [ "$2" -eq 0 ] && return 0
+    if ! echo "$2" > "$P/$1/sriov_numvfs"; then
+        note "echo $2 > $1/sriov_numvfs failed"
+        return 1
+    fi
+    echo "sriov_numvfs $1 $2" >> "$OUT/actions.txt"
+    i=0
+    while [ $i -lt 100 ]; do
+        n=0
+        for v in "$P/$1"/virtfn*; do [ -e "$v/driver" ] && n=$((n + 1)); done
+        [ $n -ge "$2" ] && break
+        sleep 0.1; i=$((i + 1))
+    done
+}
+
+is_bridge() { local c; read -r c < "$P/$1/class"; case "$c" in 0x06*) return 0 ;; esac; return 1; }
+
+# --- the run --------------------------------------------------------------------------------
+note "checks start for $TOPO_NAME on $(cat /proc/sys/kernel/osrelease)"
+: > "$OUT/actions.txt"
+cp /proc/cmdline "$OUT/proc-cmdline.txt"
+cat /proc/sys/kernel/osrelease > "$OUT/osrelease.txt"
+
+stage before capture
+
+# SR-IOV: the PF named by the topology, else the first function offering VFs.
+pf=$SRIOV_PF
+if [ -z "$pf" ]; then
+    for d in $P/*; do [ -f "$d/sriov_totalvfs" ] && { pf=${d##*/}; break; }; done
+fi
+echo "sriov_pf ${pf:--}" >> "$OUT/actions.txt"
+if [ -n "$pf" ]; then
+    set_numvfs "$pf" "$SRIOV_NUMVFS"
+    stage vfs capture
+fi
+
+# Partially bound group: only function 0 of a multifunction device on vfio-pci.
+mf=$PARTIAL_BIND
+if [ -z "$mf" ]; then
+    # First group of 2+ members that are all non-bridge functions of one slot.
+    for g in /sys/kernel/iommu_groups/*; do
+        set -- "$g"/devices/*
+        [ $# -ge 2 ] || continue
+        slot=; ok=1
+        for m in "$@"; do
+            a=${m##*/}
+            is_bridge "$a" && { ok=0; break; }
+            [ -z "$slot" ] && slot=${a%.?}
+            [ "${a%.?}" = "$slot" ] || { ok=0; break; }
+        done
+        [ $ok -eq 1 ] && { mf=$slot.0; break; }
+    done
+fi
+echo "partial_bind ${mf:--}" >> "$OUT/actions.txt"
+if [ -n "$mf" ]; then
+    bind_vfio "$mf"
+    grp=$(readlink "$P/$mf/iommu_group"); grp=${grp##*/}
+    echo "partial_group $grp" >> "$OUT/actions.txt"
+    probe partial "$grp"
+    stage partial
+fi
+
+# Everything on vfio-pci except bridges and the groups holding our own virtio share.
+[ -n "$pf" ] && set_numvfs "$pf" 0
+skip_groups=
+for d in $P/*; do
+    if [ -e "$d/driver" ]; then
+        case "$(readlink "$d/driver")" in *virtio*) skip_groups="$skip_groups $(basename "$(readlink "$d/iommu_group")")" ;; esac
+    fi
+done
+echo "skip_groups$skip_groups" >> "$OUT/actions.txt"
+for d in $P/*; do
+    a=${d##*/}
+    is_bridge "$a" && continue
+    g=$(readlink "$d/iommu_group"); g=${g##*/}
+    case " $skip_groups " in *" $g "*) continue ;; esac
+    bind_vfio "$a"
+done
+# With enable_sriov=1 a PF on vfio-pci can make VFs; vfio-pci captures them (driver_override).
+[ -n "$pf" ] && set_numvfs "$pf" "$SRIOV_NUMVFS"
+stage vfio capture
+probe vfio
+
+dmesg > "$OUT/dmesg.txt"
+note "checks end"
