@@ -87,7 +87,8 @@ for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
 done
 
 # --- boot ---------------------------------------------------------------------------------------
-cmd=(qemu-system-x86_64 -nodefaults -no-user-config -display none -serial stdio -no-reboot
+# TESTHOST_QEMU lets the harness itself be tested with a stand-in that aborts or hangs.
+cmd=("${TESTHOST_QEMU:-qemu-system-x86_64}" -nodefaults -no-user-config -display none -serial stdio -no-reboot
      -machine "$machine" -accel tcg -cpu max -m "$memory" -smp "$smp"
      -device intel-iommu,intremap=on,caching-mode=on
      -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initramfs.cpio.gz"
@@ -98,7 +99,7 @@ cmd=(qemu-system-x86_64 -nodefaults -no-user-config -display none -serial stdio 
 printf '%q ' "${cmd[@]}" > "$OUT/qemu-cmdline.txt"; echo >> "$OUT/qemu-cmdline.txt"
 
 t0=$(date +%s)
-attempt=0 result=
+attempt=0 result= history=
 while :; do
     attempt=$((attempt + 1))
     rm -rf "$SHARE/out"; mkdir -p "$SHARE/out"
@@ -121,13 +122,19 @@ while :; do
         result=guest-failed
     fi
     th_log "$name: attempt $attempt: $result (qemu exit $rc, $(( $(date +%s) - ta )) s)"
+    history=${history:+$history,}$result
+    cp "$OUT/qemu-stderr.log" "$OUT/qemu-stderr-attempt$attempt.log"
+    if [ "$result" = emulator-fault ]; then
+        tail -n 3 "$OUT/qemu-stderr.log" | sed 's/^/[testhost]   qemu: /' >&2
+    fi
     case "$result" in
         emulator-fault|timeout) [ $attempt -le "$RETRIES" ] && continue ;;
     esac
     break
 done
 secs=$(( $(date +%s) - t0 ))
-printf 'topology=%s\nresult=%s\nattempts=%s\nseconds=%s\nqemu_exit=%s\n' "$name" "$result" "$attempt" "$secs" "$rc" > "$OUT/status.txt"
+printf 'topology=%s\nresult=%s\nattempts=%s\nhistory=%s\nseconds=%s\nqemu_exit=%s\n' \
+    "$name" "$result" "$attempt" "$history" "$secs" "$rc" > "$OUT/status.txt"
 
 if [ "$result" != ok ]; then
     th_log "$name: $result after $attempt attempt(s); serial log tail:"
