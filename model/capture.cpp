@@ -325,8 +325,9 @@ bool extractArchive(const QString &archivePath, const QString &dir, QString *err
         return false;
     }
     archive *out = archive_write_disk_new();
+    // Absolute names are refused below, before we prefix the destination (which is absolute).
     archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS
-                                            | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_NO_OVERWRITE);
+                                            | ARCHIVE_EXTRACT_NO_OVERWRITE);
     const QByteArray base = QFile::encodeName(QDir(dir).absolutePath()) + '/';
     bool ok = true;
     qint64 total = 0;

@@ -39,7 +39,8 @@ void DeviceTreeModel::setTopology(const Topology &topology)
 {
     beginResetModel();
     m_topology = topology;
-    if (m_topology.functionIndex.size() != m_topology.functions.size())
+    if (m_topology.functionIndex.size() != m_topology.functions.size()
+        || m_topology.groupIndex.size() != m_topology.groups.size())
         m_topology.reindex();
     rebuild();
     endResetModel();

@@ -28,7 +28,11 @@ QString byteSize(quint64 bytes)
     const QLatin1StringView name(units[unit]);
     if (bytes % base == 0)
         return QString::number(bytes / base) + QLatin1Char(' ') + name;
+    // Not a whole number of units: three significant digits, marked approximate when rounded to
+    // an integer so "≈256 TiB" is not read as exactly 2^48 bytes (tooltips carry the exact count).
     const double v = double(bytes) / double(base);
+    if (v >= 100)
+        return QStringLiteral("≈") + QString::number(v, 'f', 0) + QLatin1Char(' ') + name;
     return QString::number(v, 'f', v < 10 ? 2 : 1) + QLatin1Char(' ') + name;
 }
 
