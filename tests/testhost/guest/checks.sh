@@ -236,5 +236,29 @@ done
 stage vfio capture
 probe vfio
 
+# mtty (the kernel's VFIO mdev sample, built out of tree): later work uses it for VFIO migration,
+# so check here that it loads and that an mdev made from it gets an IOMMU group. After every scan,
+# so it does not change what the stages saw.
+if [ -f "/lib/modules/$(cat /proc/sys/kernel/osrelease)/extra/mtty.ko" ]; then
+    if modprobe mtty; then
+        types=
+        for t in /sys/class/mdev_bus/*/mdev_supported_types/*; do [ -d "$t" ] && types="$types ${t##*/}"; done
+        echo "mtty_types${types:- none}" >> "$OUT/actions.txt"
+        uuid=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
+        t=$(ls -d /sys/class/mdev_bus/*/mdev_supported_types/mtty-2 2>/dev/null | head -n1)
+        if [ -n "$t" ] && echo "$uuid" > "$t/create"; then
+            g=$(readlink "/sys/bus/mdev/devices/$uuid/iommu_group"); g=${g##*/}
+            echo "mtty_mdev $uuid group ${g:--}" >> "$OUT/actions.txt"
+            echo 1 > "/sys/bus/mdev/devices/$uuid/remove"
+        else
+            echo "mtty_mdev failed" >> "$OUT/actions.txt"
+        fi
+    else
+        echo "mtty_load failed" >> "$OUT/actions.txt"
+    fi
+else
+    echo "mtty_load absent" >> "$OUT/actions.txt"
+fi
+
 dmesg > "$OUT/dmesg.txt"
 note "checks end"
