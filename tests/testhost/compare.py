@@ -167,11 +167,11 @@ def load_probe(results, stage):
 
 
 def resv_of(g):
-    return sorted((num(r.get("start")), num(r.get("end")), r.get("type")) for r in g.get("reserved_regions", []))
+    return sorted((num(r.get("start")), num(r.get("end")), r.get("type")) for r in g.get("reserved_regions") or [])
 
 
 def iova_of(g):
-    return sorted((num(r.get("start")), num(r.get("end"))) for r in g.get("usable_iova", []))
+    return sorted((num(r.get("start")), num(r.get("end"))) for r in g.get("usable_iova") or [])
 
 
 # --- checks ---------------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ def check_scan(results, rep):
             g = scan.groups.get(gid)
             if g is None:
                 continue
-            rep.eq(f"{s} group {gid} members", sorted(addr(m) for m in g.get("devices", [])), sorted(kg["members"]))
+            rep.eq(f"{s} group {gid} members", sorted(addr(m) for m in g.get("devices") or []), sorted(kg["members"]))
             rep.eq(f"{s} group {gid} type", g.get("type"), kg["type"])
             rep.eq(f"{s} group {gid} reserved_regions", resv_of(g), sorted(kg["resv"]))
 
@@ -350,7 +350,7 @@ def check_sriov(results, rep):
                 rep.eq(f"{s} VF {vf} iommu_group", num(v.get("iommu_group")), t.fns[vf]["group"])
                 g = scan.groups.get(t.fns[vf]["group"])
                 if rep.check(g is not None, f"{s} VF {vf}'s group missing from devtopo's scan"):
-                    rep.eq(f"{s} VF {vf} group members", sorted(addr(m) for m in g.get("devices", [])),
+                    rep.eq(f"{s} VF {vf} group members", sorted(addr(m) for m in g.get("devices") or []),
                            sorted(t.groups[t.fns[vf]["group"]]["members"]))
 
 
