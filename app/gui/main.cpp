@@ -1,0 +1,110 @@
+// devtopo: the window. Options mirror devtopo-cli where they overlap (--root, --snapshot, --demo).
+
+#include "applogging.h"
+#include "mainwindow.h"
+
+#ifdef DEVTOPO_HAVE_SIM
+#include "demoroot.h"
+#endif
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace {
+
+// Renders the window once the scan is in and quits: for the README and for checking a layout
+// without a display (QT_QPA_PLATFORM=offscreen).
+void arrangeScreenshot(devtopo::gui::MainWindow *window, const QString &file)
+{
+    QObject::connect(window, &devtopo::gui::MainWindow::topologyLoaded, window, [window, file] {
+        // Let the layout settle (column widths, docks) before grabbing.
+        QTimer::singleShot(300, window, [window, file] {
+            const bool ok = window->grab().save(file);
+            if (!ok)
+                std::fprintf(stderr, "devtopo: could not write %s\n", qPrintable(file));
+            QCoreApplication::exit(ok ? 0 : 1);
+        });
+    });
+    QObject::connect(window, &devtopo::gui::MainWindow::scanFailed, window, [](const QString &error) {
+        std::fprintf(stderr, "devtopo: %s\n", qPrintable(error));
+        QCoreApplication::exit(1);
+    });
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("devtopo"));
+    QApplication::setOrganizationName(QStringLiteral("devtopo"));
+    QApplication::setApplicationVersion(QStringLiteral(DEVTOPO_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.devtopo"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("See how PCI devices sit behind the IOMMU."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Open the built-in simulated demo host."));
+    const QCommandLineOption root(QStringLiteral("root"),
+                                  QStringLiteral("Scan a directory laid out like / (default: the live host)."),
+                                  QStringLiteral("dir"));
+    const QCommandLineOption snapshot(QStringLiteral("snapshot"),
+                                      QStringLiteral("Open a JSON snapshot or a capture tarball."), QStringLiteral("file"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Save the window to a PNG once the scan is done, then quit."),
+                                        QStringLiteral("png"));
+    parser.addOptions({demo, root, snapshot, screenshot});
+    parser.addPositionalArgument(QStringLiteral("path"), QStringLiteral("A root directory, snapshot or capture to open."),
+                                 QStringLiteral("[path]"));
+    parser.process(app);
+
+    const int sources = int(parser.isSet(demo)) + int(parser.isSet(root)) + int(parser.isSet(snapshot))
+        + int(!parser.positionalArguments().isEmpty());
+    if (sources > 1 || parser.positionalArguments().size() > 1) {
+        std::fprintf(stderr, "devtopo: give one of --demo, --root, --snapshot or a path\n");
+        return 2;
+    }
+
+    QString path = QStringLiteral("/");
+    QString label;
+    if (parser.isSet(demo)) {
+#ifdef DEVTOPO_HAVE_SIM
+        QString error;
+        path = devtopo::sim::createDemoRoot(&error);
+        if (path.isEmpty()) {
+            std::fprintf(stderr, "devtopo: cannot create the demo host: %s\n", qPrintable(error));
+            return 1;
+        }
+        label = QStringLiteral("demo host");
+#else
+        std::fprintf(stderr, "devtopo: built without the simulated host (backend/sim)\n");
+        return 1;
+#endif
+    } else if (parser.isSet(root)) {
+        path = parser.value(root);
+    } else if (parser.isSet(snapshot)) {
+        path = parser.value(snapshot);
+    } else if (!parser.positionalArguments().isEmpty()) {
+        path = parser.positionalArguments().first();
+    }
+    if (path != QStringLiteral("/") && !QFileInfo::exists(path)) {
+        std::fprintf(stderr, "devtopo: %s does not exist\n", qPrintable(path));
+        return 2;
+    }
+    if (label.isEmpty())
+        label = path == QStringLiteral("/") ? QStringLiteral("this host") : QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+
+    devtopo::gui::MainWindow window;
+    if (parser.isSet(screenshot))
+        arrangeScreenshot(&window, parser.value(screenshot));
+    window.show();
+    qCInfo(lcApp) << "source" << path;
+    window.openSource(path, label);
+    return app.exec();
+}

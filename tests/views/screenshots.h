@@ -1,0 +1,18 @@
+#pragma once
+
+// Where GUI tests drop their PNGs (CMake passes ${CMAKE_BINARY_DIR}/screenshots); look at them.
+
+#include <QDir>
+#include <QString>
+#include <QWidget>
+
+namespace devtopo::test {
+
+inline bool saveScreenshot(QWidget *widget, const QString &name)
+{
+    const QString dir = QStringLiteral(DEVTOPO_SCREENSHOT_DIR);
+    QDir().mkpath(dir);
+    return widget->grab().save(dir + QLatin1Char('/') + name + QStringLiteral(".png"));
+}
+
+} // namespace devtopo::test
