@@ -20,12 +20,14 @@ t_start=$(date +%s)
 GUEST_MODULES=(9pnet_virtio 9p netfs vfio vfio_pci_core vfio_pci vfio_iommu_type1 mdev
                igb igbvf e1000e e1000 nvme nvme_core)
 
-APT_UPDATED=0
+# A marker file, not a variable: the helpers below also run in $(...) subshells.
+APT_MARK=$CACHE/.apt-updated.$$
+trap 'rm -f "$APT_MARK"' EXIT
 apt_update_once() {
-    if [ "$APT_UPDATED" -eq 0 ]; then
+    if [ ! -f "$APT_MARK" ]; then
         th_log "apt-get update"
         th_as_root apt-get update -qq
-        APT_UPDATED=1
+        touch "$APT_MARK"
     fi
 }
 
@@ -53,7 +55,7 @@ Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-    APT_UPDATED=0
+    rm -f "$APT_MARK"
 }
 
 ensure_host_tools() {
@@ -78,33 +80,46 @@ ensure_host_tools() {
     [ "$(th_qemu_major)" -ge 10 ] || th_die "qemu-system-x86_64 >= 10 needed, have $(th_qemu_major)"
 }
 
-# Downloads package $1 into debs/ unless a .deb of that name is there already. Prints the file.
+# Downloads package $1 (optionally at version $2) into debs/ unless that .deb is there already.
+# Prints the file.
 download_deb() {
-    local pkg=$1 f
-    f=$(ls "$CACHE/debs/${pkg}_"*.deb 2>/dev/null | sort -V | tail -n1 || true)
+    local pkg=$1 ver=${2:-} f pattern
+    pattern="${pkg}_*.deb"
+    [ -n "$ver" ] && pattern="${pkg}_${ver//:/%3a}_*.deb"
+    f=$(cd "$CACHE/debs" && ls $pattern 2>/dev/null | sort -V | tail -n1 || true)
     if [ -z "$f" ]; then
         ensure_backports_source
         apt_update_once
-        th_log "apt-get download $pkg"
-        (cd "$CACHE/debs" && apt-get download -qq -t bookworm-backports "$pkg" >/dev/null 2>&1 \
-            || apt-get download -qq "$pkg" >/dev/null)
-        f=$(ls "$CACHE/debs/${pkg}_"*.deb | sort -V | tail -n1)
+        th_log "apt-get download $pkg${ver:+=$ver}"
+        (cd "$CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg${ver:+=$ver}" >/dev/null)
+        f=$(cd "$CACHE/debs" && ls $pattern | sort -V | tail -n1)
     fi
-    echo "$f"
+    echo "$CACHE/debs/$f"
 }
 
-# The kernel release to use: remembered in the cache, else the newest 6.12 image apt offers.
+# The kernel release to use: TESTHOST_KERNEL_RELEASE when set (e.g. 6.12.95+deb12-amd64), else the
+# one remembered in the cache, else the newest linux-image-6.12.*+deb12-amd64 apt offers. Debian carries
+# 6.12 for bookworm both in bookworm-backports and (newer) in bookworm-security.
 pick_kernel_release() {
-    if [ -s "$CACHE/kernel-release" ]; then
+    local want=${TESTHOST_KERNEL_RELEASE:-} pkg
+    if [ -s "$CACHE/kernel-release" ] && { [ -z "$want" ] || [ "$(cat "$CACHE/kernel-release")" = "$want" ]; }; then
         cat "$CACHE/kernel-release"
+        return
+    fi
+    if [ -n "$want" ]; then
+        echo "$want" | tee "$CACHE/kernel-release"
         return
     fi
     ensure_backports_source
     apt_update_once
-    local pkg
     pkg=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' | awk '{print $1}' | sort -V | tail -n1)
     [ -n "$pkg" ] || th_die "no linux-image-6.12.*+deb12-amd64 in apt (is bookworm-backports enabled?)"
     echo "${pkg#linux-image-}" | tee "$CACHE/kernel-release"
+}
+
+# The Debian version of a package as apt offers it (first of apt-cache madison), e.g. 6.12.117-1~deb12u1.
+package_version() {
+    apt-cache madison "$1" 2>/dev/null | awk -F'|' 'NR == 1 { gsub(/ /, "", $2); print $2 }'
 }
 
 ensure_host_tools
@@ -146,10 +161,13 @@ build_mtty() {
             dpkg-deb -x "$(download_deb "$p")" "$hdr"
         done
     fi
-    src=$CACHE/mtty-src
+    src=$MTTY_DIR
     if [ ! -f "$src/mtty.c" ]; then
-        local sdeb tarball
-        sdeb=$(download_deb linux-source-6.12)
+        local sdeb tarball ver
+        # mtty.c from the same Debian version as the image and headers.
+        ver=$(package_version "linux-image-$KREL")
+        if [ -z "$ver" ]; then apt_update_once; ver=$(package_version "linux-image-$KREL"); fi
+        sdeb=$(download_deb linux-source-6.12 "$ver")
         rm -rf "$CACHE/linux-source.d"; mkdir -p "$CACHE/linux-source.d" "$src"
         dpkg-deb -x "$sdeb" "$CACHE/linux-source.d"
         tarball=$(ls "$CACHE"/linux-source.d/usr/src/linux-source-6.12*.tar.* | head -n1)
@@ -164,21 +182,22 @@ build_mtty() {
     local kdir=$hdr/usr/src/linux-headers-$KREL
     sed -i "s|^include /usr/src/|include $hdr/usr/src/|" "$kdir/Makefile"
     make -s -C "$kdir" M="$src" CONFIG_DEBUG_INFO_BTF_MODULES= \
-        modules >"$CACHE/mtty-build.log" 2>&1
+        modules >"$MTTY_DIR/build.log" 2>&1
 }
-if [ ! -f "$CACHE/mtty.ko" ] && [ ! -f "$CACHE/mtty.failed" ]; then
+MTTY_DIR=$CACHE/mtty/$KREL
+MTTY_KO=$MTTY_DIR/mtty.ko
+mkdir -p "$MTTY_DIR"
+if [ ! -f "$MTTY_KO" ] && [ ! -f "$MTTY_DIR/failed" ]; then
     th_log "building mtty.ko out of tree"
-    if build_mtty && [ -f "$CACHE/mtty-src/mtty.ko" ]; then
-        cp "$CACHE/mtty-src/mtty.ko" "$CACHE/mtty.ko"
-    else
-        th_log "mtty.ko build failed (see $CACHE/mtty-build.log); continuing without it"
-        touch "$CACHE/mtty.failed"
+    if ! build_mtty || [ ! -f "$MTTY_KO" ]; then
+        th_log "mtty.ko build failed (see $MTTY_DIR/build.log); continuing without it"
+        touch "$MTTY_DIR/failed"
     fi
 fi
 
 # --- initramfs --------------------------------------------------------------------------------
 inputs_hash=$( { cat "$TH_SRC_DIR/guest/init" "$0"; echo "${GUEST_MODULES[*]} $KREL";
-                 if [ -f "$CACHE/mtty.ko" ]; then md5sum < "$CACHE/mtty.ko"; fi; } | md5sum | cut -d' ' -f1)
+                 if [ -f "$MTTY_KO" ]; then md5sum < "$MTTY_KO"; fi; } | md5sum | cut -d' ' -f1)
 if [ ! -f "$CACHE/initramfs.cpio.gz" ] || [ "$(cat "$CACHE/initramfs.hash" 2>/dev/null)" != "$inputs_hash" ]; then
     th_log "building initramfs"
     ird=$CACHE/initramfs.d
@@ -204,9 +223,9 @@ if [ ! -f "$CACHE/initramfs.cpio.gz" ] || [ "$(cat "$CACHE/initramfs.hash" 2>/de
             *) cp "$path" "$ird/lib/modules/$KREL/$rel" ;;
         esac
     done
-    if [ -f "$CACHE/mtty.ko" ]; then
+    if [ -f "$MTTY_KO" ]; then
         mkdir -p "$ird/lib/modules/$KREL/extra"
-        cp "$CACHE/mtty.ko" "$ird/lib/modules/$KREL/extra/mtty.ko"
+        cp "$MTTY_KO" "$ird/lib/modules/$KREL/extra/mtty.ko"
     fi
     cp "$KROOT/lib/modules/$KREL/modules.order" "$KROOT/lib/modules/$KREL/modules.builtin"* \
         "$ird/lib/modules/$KREL/" 2>/dev/null || true
