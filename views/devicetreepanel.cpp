@@ -71,9 +71,9 @@ void DeviceTreePanel::setTopology(const Topology &topology)
     for (int c = 0; c < DeviceTreeModel::LinkColumn; ++c)
         m_tree->resizeColumnToContents(c);
     m_tree->setColumnWidth(DeviceTreeModel::NameColumn,
-                           std::min(m_tree->columnWidth(DeviceTreeModel::NameColumn), 380));
+                           std::min(m_tree->columnWidth(DeviceTreeModel::NameColumn), 300));
     m_tree->setColumnWidth(DeviceTreeModel::ClassColumn,
-                           std::min(m_tree->columnWidth(DeviceTreeModel::ClassColumn), 220));
+                           std::min(m_tree->columnWidth(DeviceTreeModel::ClassColumn), 160));
     if (keep)
         selectFunction(*keep);
     updateCount();

@@ -108,7 +108,8 @@ void GroupPanel::setTopology(const Topology &topology)
     m_iova->setTopology(m_topology);
     m_table->resizeColumnsToContents();
     // Member lists can be long; keep the table readable and let the tooltip carry the rest.
-    m_table->setColumnWidth(GroupModel::MembersColumn, std::min(m_table->columnWidth(GroupModel::MembersColumn), 260));
+    m_table->setColumnWidth(GroupModel::MembersColumn, std::min(m_table->columnWidth(GroupModel::MembersColumn), 200));
+    m_table->setColumnWidth(GroupModel::WhyColumn, std::min(m_table->columnWidth(GroupModel::WhyColumn), 400));
     m_current = -1;
     selectGroup(keep);
     if (m_current < 0)

@@ -10,6 +10,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QStyledItemDelegate>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -118,12 +119,20 @@ void IovaMapPanel::setGroup(int groupId)
     refresh();
 }
 
+void IovaMapPanel::fitMapHeight()
+{
+    // The scroll area asks its widget's size only once; the label area grows with the longest
+    // address, so size the area to the map every time (room kept for the sideways scrollbar).
+    m_scroll->setFixedHeight(m_map->minimumSizeHint().height() + m_scroll->horizontalScrollBar()->sizeHint().height());
+}
+
 void IovaMapPanel::refresh()
 {
     const IommuGroup *g = m_topology.group(m_groupId);
     if (!g) {
         m_title->setText(tr("No group selected: pick one in the Groups panel or a device in the tree."));
         m_map->clear();
+        fitMapHeight();
         return;
     }
     QString text = tr("<b>IOMMU group %1</b>: %2-bit IOVA space%3, %n reserved region(s)", nullptr,
@@ -135,6 +144,7 @@ void IovaMapPanel::refresh()
         text += tr(" — <i>reserved_regions could not be read; the map shows the whole space as usable</i>");
     m_title->setText(text);
     m_map->setGroup(*g);
+    fitMapHeight();
     m_table->resizeColumnsToContents();
 }
 

@@ -36,6 +36,7 @@ public:
 
 private:
     void refresh();
+    void fitMapHeight();
 
     Topology m_topology;
     int m_groupId = -1;

@@ -104,7 +104,6 @@ int main(int argc, char *argv[])
     if (parser.isSet(screenshot))
         arrangeScreenshot(&window, parser.value(screenshot));
     window.show();
-    qCInfo(lcApp) << "source" << path;
     window.openSource(path, label);
     return app.exec();
 }

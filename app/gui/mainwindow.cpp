@@ -131,7 +131,7 @@ void MainWindow::createDocks()
     tabifyDockWidget(sriov, units);
     details->raise();
     splitDockWidget(groups, iova, Qt::Horizontal);
-    resizeDocks({details}, {520}, Qt::Horizontal);
+    resizeDocks({details}, {430}, Qt::Horizontal);
     resizeDocks({groups, iova}, {700, 700}, Qt::Horizontal);
     resizeDocks({groups}, {360}, Qt::Vertical);
 }
@@ -243,6 +243,7 @@ void MainWindow::applyTopology(const Topology &topology)
     if (m_topology.functionIndex.size() != m_topology.functions.size()
         || m_topology.groupIndex.size() != m_topology.groups.size())
         m_topology.reindex();
+    const bool first = m_groups->currentGroup() < 0 && !m_tree->currentFunction();
     m_tree->setTopology(m_topology);
     m_groups->setTopology(m_topology);
     m_details->setTopology(m_topology);
@@ -263,6 +264,19 @@ void MainWindow::applyTopology(const Topology &topology)
     m_statusSummary->setText(summary);
     m_statusSummary->setToolTip(m_topology.warnings.mid(0, 30).join(QLatin1Char('\n')));
     updateTitle();
+    if (first) {
+        // Open on the most telling group (shared and not viable) rather than on empty panels.
+        const IommuGroup *start = nullptr;
+        for (const IommuGroup &g : std::as_const(m_topology.groups))
+            if (!g.viability.viable && !g.reasons.isEmpty()) {
+                start = &g;
+                break;
+            }
+        if (!start && !m_topology.groups.isEmpty())
+            start = &m_topology.groups.first();
+        if (start)
+            selectGroup(start->id);
+    }
     qCInfo(lcApp) << "loaded" << m_topology.functions.size() << "functions from" << m_path;
 }
 

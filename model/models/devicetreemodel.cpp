@@ -326,7 +326,7 @@ QVariant DeviceTreeModel::headerData(int section, Qt::Orientation orientation, i
     case NameColumn: return tr("Name");
     case ClassColumn: return tr("Class");
     case DriverColumn: return tr("Driver");
-    case GroupColumn: return tr("IOMMU group");
+    case GroupColumn: return tr("Group");
     case NumaColumn: return tr("NUMA");
     case LinkColumn: return tr("Link");
     }

@@ -12,7 +12,8 @@ class GroupModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { IdColumn, TypeColumn, CountColumn, MembersColumn, ViableColumn, WhyColumn, ReservedColumn,
+    // Why is last: it is the long one, and a stretched last column gives it the room.
+    enum Column { IdColumn, TypeColumn, CountColumn, MembersColumn, ViableColumn, ReservedColumn, WhyColumn,
                   ColumnCount };
     Q_ENUM(Column)
 
