@@ -143,6 +143,11 @@ void GroupPanel::showGroupDetails(int groupId)
     m_iova->setGroup(m_current);
     if (const IommuGroup *g = m_topology.group(m_current))
         m_text->setHtml(groupExplanationHtml(m_topology, *g));
+    else if (m_topology.groups.isEmpty() && !m_topology.functions.isEmpty())
+        m_text->setHtml(tr("<h3>No IOMMU groups on this host</h3><p>The kernel created no "
+                           "/sys/kernel/iommu_groups: the IOMMU is absent, disabled in firmware, or the kernel "
+                           "was booted without it (<tt>intel_iommu=on</tt> / <tt>amd_iommu=on</tt>). Without "
+                           "groups, VFIO cannot assign any device. See the IOMMU units panel.</p>"));
     else
         m_text->clear();
 }

@@ -130,7 +130,9 @@ void IovaMapPanel::refresh()
 {
     const IommuGroup *g = m_topology.group(m_groupId);
     if (!g) {
-        m_title->setText(tr("No group selected: pick one in the Groups panel or a device in the tree."));
+        m_title->setText(m_topology.groups.isEmpty() && !m_topology.functions.isEmpty()
+                             ? tr("This host has no IOMMU groups, so there is no IOVA space to show.")
+                             : tr("No group selected: pick one in the Groups panel or a device in the tree."));
         m_map->clear();
         fitMapHeight();
         return;

@@ -276,6 +276,8 @@ void MainWindow::applyTopology(const Topology &topology)
             start = &m_topology.groups.first();
         if (start)
             selectGroup(start->id);
+        else if (!m_topology.functions.isEmpty())
+            selectFunction(m_topology.functions.first().address); // no IOMMU: details still say something
     }
     qCInfo(lcApp) << "loaded" << m_topology.functions.size() << "functions from" << m_path;
 }
