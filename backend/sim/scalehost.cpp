@@ -1,5 +1,7 @@
 #include "scalehost.h"
 
+#include "simlogging.h"
+
 using namespace Qt::StringLiterals;
 
 namespace devtopo::sim {
@@ -94,7 +96,7 @@ public:
             nvme.driver = u"nvme"_s;
             nvme.resetMethods = {u"flr"_s, u"bus"_s};
         }
-        return 2 + 2 * ports;
+        return 1 + 2 * ports; // the upstream port, then a port and a drive per slot
     }
 
     void gpu(quint32 domain, int bus)
@@ -205,7 +207,8 @@ SimHost makeScaleHost(int targetFunctions)
         }
     }
     // Every 16th VF of every NIC goes to vfio-pci after boot, like a VM host handing them out.
-    bootHost(host);
+    if (const QString error = bootHost(host); !error.isEmpty())
+        qCWarning(lcSim) << "scale host did not boot:" << error; // a generator bug, not user input
     QList<PciAddress> toVfio;
     for (const SimFunction &f : std::as_const(host.functions)) {
         if (f.isVf() && f.vfIndex % 16 == 15)
