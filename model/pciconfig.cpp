@@ -175,6 +175,9 @@ ConfigDecode PciConfigDecoder::decode(const PciAddress &address, const QByteArra
     out.caps.headerType = header & 0x7f;
     out.caps.multifunctionBit = header & 0x80;
     out.classCode = dword(config, 0x08) >> 8;
+    out.revision = quint8(config.at(0x08));
+    out.subsystemVendor = word(config, 0x2c);
+    out.subsystemDevice = word(config, 0x2e);
     if (out.caps.headerType == 1 || out.caps.headerType == 2) {
         out.secondaryBus = quint8(config.at(0x19));
         out.subordinateBus = quint8(config.at(0x1a));

@@ -18,6 +18,9 @@ struct ConfigDecode
     int secondaryBus = -1;
     int subordinateBus = -1;
     quint32 classCode = 0;
+    int revision = -1;
+    int subsystemVendor = 0; // header type 0 only
+    int subsystemDevice = 0;
     LinkInfo link; // from LNKCAP/LNKSTA; sysfs attributes win when present
     SriovInfo sriov; // from the SR-IOV capability
 };

@@ -19,6 +19,7 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <numeric>
 
 namespace devtopo {
 
@@ -60,10 +61,34 @@ public:
     Walker(const SysfsReader &sys, QList<Found> *found, QList<HostBridge> *bridges)
         : m_sys(sys), m_found(found), m_bridges(bridges) { }
 
-    void walkRoot()
+    // Host bridges and the functions directly below them, run in parallel: each top-level
+    // subtree is walked by its own Walker and the results are joined in order.
+    void walkRoot(QThreadPool *pool)
     {
-        for (const QString &name : m_sys.list(QStringLiteral("sys/devices")))
-            visitHostBridge(QStringLiteral("sys/devices/") + name, name);
+        struct Task
+        {
+            QString dir, name, hostBridge;
+            QList<Found> found;
+            QList<HostBridge> bridges;
+        };
+        QList<Task> tasks;
+        for (const QString &hb : m_sys.listing(QStringLiteral("sys/devices")).directories) {
+            auto parsed = parseHostBridgeName(hb);
+            if (!parsed)
+                continue;
+            const QString rel = QStringLiteral("sys/devices/") + hb;
+            m_bridges->append(HostBridge{hb, parsed->first, parsed->second, -1});
+            for (const QString &child : m_sys.listing(rel).directories)
+                tasks << Task{rel, child, hb, {}, {}};
+        }
+        QtConcurrent::blockingMap(pool, tasks, [this](Task &t) {
+            Walker w(m_sys, &t.found, &t.bridges);
+            w.walk(t.dir, {t.name}, std::nullopt, t.hostBridge, 0);
+        });
+        for (Task &t : tasks) {
+            *m_found << t.found;
+            *m_bridges << t.bridges;
+        }
     }
 
 private:
@@ -77,27 +102,26 @@ private:
         b.domain = hb->first;
         b.bus = hb->second;
         m_bridges->append(b);
-        walk(rel, std::nullopt, name, 0);
+        walk(rel, m_sys.listing(rel).directories, std::nullopt, name, 0);
     }
 
-    void walk(const QString &dir, std::optional<PciAddress> parent, const QString &hostBridge, int depth)
+    void walk(const QString &dir, const QStringList &subdirs, std::optional<PciAddress> parent,
+              const QString &hostBridge, int depth)
     {
         if (depth > MaxDepth)
             return;
-        for (const QString &name : m_sys.list(dir)) {
+        for (const QString &name : subdirs) {
             const QString rel = dir + QLatin1Char('/') + name;
             if (auto a = PciAddress::parse(name); a && name.size() >= 12) {
-                if (!m_sys.isDirectory(rel))
-                    continue; // links such as virtfnN are not the device itself
+                SysfsReader::Listing l = m_sys.listing(rel);
                 Found f;
                 f.address = *a;
                 f.path = rel;
                 f.parent = parent;
                 f.hostBridge = hostBridge;
-                f.entries = m_sys.list(rel);
-                const int idx = int(m_found->size());
+                f.entries = std::move(l.names);
                 m_found->append(f);
-                walkChildren(idx, depth);
+                walk(rel, l.directories, *a, hostBridge, depth + 1);
             } else if (name.startsWith(QLatin1String("pci")) && parseHostBridgeName(name)) {
                 // A host bridge below a device: VMD and similar controllers own a domain of their own.
                 visitHostBridge(rel, name);
@@ -105,26 +129,14 @@ private:
         }
     }
 
-    void walkChildren(int idx, int depth)
-    {
-        const Found f = m_found->at(idx);
-        // Only bridges have function directories below them; skip the listing of the rest.
-        bool any = false;
-        for (const QString &e : f.entries)
-            if (e.startsWith(QLatin1String("pci")) || (e.size() >= 12 && e.at(4) == QLatin1Char(':')))
-                any = true;
-        if (any)
-            walk(f.path, f.address, f.hostBridge, depth + 1);
-    }
-
     const SysfsReader &m_sys;
     QList<Found> *m_found;
     QList<HostBridge> *m_bridges;
 };
 
-std::optional<int> readHex(const SysfsReader &sys, const QString &rel)
+std::optional<int> readHex(const SysfsReader::Dir &dir, const char *name)
 {
-    auto v = sys.readInt(rel, 16);
+    auto v = dir.readInt(name, 16);
     if (!v || *v < 0 || *v > 0xffffff)
         return std::nullopt;
     return int(*v);
@@ -137,13 +149,13 @@ PciFunction readFunction(const SysfsReader &sys, const PciConfigDecoder &decoder
     f.sysfsPath = found.path;
     f.hostBridge = found.hostBridge;
     f.parent = found.parent;
-    const QString p = found.path + QLatin1Char('/');
-    auto has = [&](QLatin1StringView name) { return found.entries.contains(name); };
-    auto attr = [&](QLatin1StringView name) -> QString { return p + name; };
+    const SysfsReader::Dir dir(sys, found.path);
+    // Attributes the directory does not hold are not even tried: a copy may lack half of them.
+    auto has = [&](const char *name) { return found.entries.contains(QLatin1StringView(name)); };
 
     ConfigDecode cfg;
-    if (has(QLatin1StringView("config"))) {
-        if (auto bytes = sys.readFile(attr(QLatin1StringView("config")), 4096))
+    if (has("config")) {
+        if (auto bytes = dir.readFile("config", 4096))
             cfg = decoder.decode(f.address, *bytes);
         if (!cfg.caps.configReadable)
             f.missing << QStringLiteral("config (unreadable or truncated)");
@@ -154,12 +166,16 @@ PciFunction readFunction(const SysfsReader &sys, const PciConfigDecoder &decoder
     }
     f.caps = cfg.caps;
 
-    const auto vendor = readHex(sys, attr(QLatin1StringView("vendor")));
-    const auto device = readHex(sys, attr(QLatin1StringView("device")));
-    const auto svendor = readHex(sys, attr(QLatin1StringView("subsystem_vendor")));
-    const auto sdevice = readHex(sys, attr(QLatin1StringView("subsystem_device")));
-    const auto cls = readHex(sys, attr(QLatin1StringView("class")));
-    const auto rev = readHex(sys, attr(QLatin1StringView("revision")));
+    const auto vendor = readHex(dir, "vendor");
+    const auto device = readHex(dir, "device");
+    // Subsystem IDs and revision are plain config registers the kernel never rewrites, so config
+    // answers them without three more opens; vendor, device and class stay the kernel's view
+    // (VFs read 0xffff in config, quirks fix classes).
+    const bool header0 = cfg.caps.configReadable && cfg.caps.headerType == 0;
+    const auto svendor = header0 ? std::optional<int>(cfg.subsystemVendor) : readHex(dir, "subsystem_vendor");
+    const auto sdevice = header0 ? std::optional<int>(cfg.subsystemDevice) : readHex(dir, "subsystem_device");
+    const auto cls = readHex(dir, "class");
+    const auto rev = cfg.caps.configReadable ? std::optional<int>(cfg.revision) : readHex(dir, "revision");
     f.vendorId = quint16(vendor.value_or(0));
     f.deviceId = quint16(device.value_or(0));
     f.subsystemVendorId = quint16(svendor.value_or(0));
@@ -173,52 +189,53 @@ PciFunction readFunction(const SysfsReader &sys, const PciConfigDecoder &decoder
     if (!cls)
         f.missing << QStringLiteral("class");
 
-    if (auto drv = sys.linkName(attr(QLatin1StringView("driver"))))
+    if (auto drv = dir.linkName("driver"))
         f.driver = *drv;
-    if (auto ov = sys.readLine(attr(QLatin1StringView("driver_override"))); ov && *ov != QLatin1String("(null)"))
+    if (auto ov = dir.readLine("driver_override"); ov && *ov != QLatin1String("(null)"))
         f.driverOverride = *ov;
-    f.modalias = sys.readLine(attr(QLatin1StringView("modalias"))).value_or(QString());
+    f.modalias = dir.readLine("modalias").value_or(QString());
 
-    if (has(QLatin1StringView("numa_node"))) {
-        auto n = sys.readInt(attr(QLatin1StringView("numa_node")));
+    if (has("numa_node")) {
+        auto n = dir.readInt("numa_node");
         if (n && *n >= -1 && *n < 4096)
             f.numaNode = int(*n);
         else
             f.missing << QStringLiteral("numa_node (malformed)");
     }
-    f.localCpus = sys.readLine(attr(QLatin1StringView("local_cpulist"))).value_or(QString());
-
     f.link = cfg.link;
-    if (auto s = sys.readLine(attr(QLatin1StringView("current_link_speed"))); s && parseLinkSpeed(*s) > 0)
+    // LNKCAP/LNKSTA in config are what the link files print; read the files only without them.
+    if (!cfg.link.known()) {
+    if (auto s = dir.readLine("current_link_speed"); s && parseLinkSpeed(*s) > 0)
         f.link.currentSpeed = parseLinkSpeed(*s);
-    if (auto s = sys.readLine(attr(QLatin1StringView("max_link_speed"))); s && parseLinkSpeed(*s) > 0)
+    if (auto s = dir.readLine("max_link_speed"); s && parseLinkSpeed(*s) > 0)
         f.link.maxSpeed = parseLinkSpeed(*s);
-    if (auto w = sys.readInt(attr(QLatin1StringView("current_link_width"))); w && *w > 0 && *w <= 32)
+    if (auto w = dir.readInt("current_link_width"); w && *w > 0 && *w <= 32)
         f.link.currentWidth = int(*w);
-    if (auto w = sys.readInt(attr(QLatin1StringView("max_link_width"))); w && *w > 0 && *w <= 32)
+    if (auto w = dir.readInt("max_link_width"); w && *w > 0 && *w <= 32)
         f.link.maxWidth = int(*w);
+    }
 
     f.portType = cfg.portType;
     f.secondaryBus = cfg.secondaryBus;
     f.subordinateBus = cfg.subordinateBus;
     if (f.secondaryBus < 0) {
-        if (auto v = sys.readInt(attr(QLatin1StringView("secondary_bus_number"))))
+        if (auto v = dir.readInt("secondary_bus_number"))
             f.secondaryBus = int(*v);
-        if (auto v = sys.readInt(attr(QLatin1StringView("subordinate_bus_number"))))
+        if (auto v = dir.readInt("subordinate_bus_number"))
             f.subordinateBus = int(*v);
     }
 
     // SR-IOV: sysfs is the kernel's view (sriov_totalvfs can be capped by the driver); the
     // capability fills in what the files do not say.
     f.sriov = cfg.sriov;
-    if (has(QLatin1StringView("sriov_totalvfs"))) {
+    if (has("sriov_totalvfs")) {
         f.sriov.capable = true;
-        auto rd = [&](const char *n) { return sys.readInt(p + QLatin1StringView(n)); };
+        auto rd = [&](const char *n) { return dir.readInt(n); };
         if (auto v = rd("sriov_totalvfs")) f.sriov.totalVfs = int(*v);
         if (auto v = rd("sriov_numvfs")) f.sriov.numVfs = int(*v);
         if (auto v = rd("sriov_offset")) f.sriov.vfOffset = int(*v);
         if (auto v = rd("sriov_stride")) f.sriov.vfStride = int(*v);
-        if (auto v = sys.readInt(p + QStringLiteral("sriov_vf_device"), 16)) f.sriov.vfDeviceId = int(*v);
+        if (auto v = dir.readInt("sriov_vf_device", 16)) f.sriov.vfDeviceId = int(*v);
         if (auto v = rd("sriov_drivers_autoprobe")) f.sriov.driversAutoprobe = int(*v);
     }
     QList<std::pair<int, PciAddress>> vfs;
@@ -227,7 +244,7 @@ PciFunction readFunction(const SysfsReader &sys, const PciConfigDecoder &decoder
             continue;
         bool ok = false;
         const int n = e.mid(6).toInt(&ok);
-        auto target = ok ? sys.linkName(p + e) : std::nullopt;
+        auto target = ok ? dir.linkName(e.toLatin1().constData()) : std::nullopt;
         auto a = target ? PciAddress::parse(*target) : std::nullopt;
         if (a)
             vfs.append({n, *a});
@@ -237,8 +254,8 @@ PciFunction readFunction(const SysfsReader &sys, const PciConfigDecoder &decoder
     std::sort(vfs.begin(), vfs.end(), [](const auto &x, const auto &y) { return x.first < y.first; });
     for (const auto &v : vfs)
         f.vfs << v.second;
-    if (has(QLatin1StringView("physfn"))) {
-        auto target = sys.linkName(attr(QLatin1StringView("physfn")));
+    if (has("physfn")) {
+        auto target = dir.linkName("physfn");
         auto a = target ? PciAddress::parse(*target) : std::nullopt;
         if (a)
             f.physfn = *a;
@@ -246,15 +263,14 @@ PciFunction readFunction(const SysfsReader &sys, const PciConfigDecoder &decoder
             f.missing << QStringLiteral("physfn (dangling or malformed)");
     }
 
-    if (auto g = sys.linkName(attr(QLatin1StringView("iommu_group")))) {
+    if (auto g = dir.linkName("iommu_group")) {
         bool ok = false;
         const int id = g->toInt(&ok);
         if (ok && id >= 0)
             f.iommuGroup = id;
     }
-    if (auto u = sys.linkName(attr(QLatin1StringView("iommu"))))
-        f.iommuUnit = *u;
-    if (auto r = sys.readLine(attr(QLatin1StringView("reset_method"))))
+    // The unit is filled from each IOMMU's devices/ list, which names the same thing once per unit.
+    if (auto r = dir.readLine("reset_method"))
         f.resetMethods = r->split(QLatin1Char(' '), Qt::SkipEmptyParts);
     return f;
 }
@@ -275,48 +291,57 @@ std::optional<ReservedRegion> parseReservedRegion(QStringView line)
     return r;
 }
 
-QList<IommuGroup> scanGroups(const SysfsReader &sys, QStringList *warnings)
+IommuGroup readGroup(const SysfsReader &sys, int id, QStringList *warnings)
 {
-    QList<IommuGroup> groups;
-    const QString base = QStringLiteral("sys/kernel/iommu_groups");
-    for (const QString &name : sys.list(base)) {
+    const QString dir = QStringLiteral("sys/kernel/iommu_groups/%1").arg(id);
+    IommuGroup g;
+    g.id = id;
+    g.type = sys.readLine(dir + QStringLiteral("/type")).value_or(QString());
+    if (auto content = sys.readFile(dir + QStringLiteral("/reserved_regions"), ReservedRegionsMax + 1)) {
+        g.reservedRegionsKnown = true;
+        if (content->size() > ReservedRegionsMax) {
+            *warnings << QStringLiteral("group %1: reserved_regions larger than 1 MiB, read in part").arg(id);
+            content->truncate(ReservedRegionsMax);
+        }
+        const QString text = QString::fromUtf8(*content);
+        for (QStringView line : QStringView(text).split(u'\n', Qt::SkipEmptyParts)) {
+            if (auto r = parseReservedRegion(line.trimmed()))
+                g.reservedRegions << *r;
+            else
+                *warnings << QStringLiteral("group %1: malformed reserved region \"%2\"").arg(id).arg(line.left(80).toString());
+        }
+        std::sort(g.reservedRegions.begin(), g.reservedRegions.end(),
+                  [](const ReservedRegion &a, const ReservedRegion &b) { return a.start < b.start; });
+    }
+    for (const QString &dev : sys.list(dir + QStringLiteral("/devices"))) {
+        // The kernel appends ".N" when two members share a name; PCI names never do.
+        if (auto a = PciAddress::parse(dev); a && dev.size() >= 12)
+            g.devices << *a;
+        else
+            g.otherMembers << dev;
+    }
+    std::sort(g.devices.begin(), g.devices.end());
+    return g;
+}
+
+QList<IommuGroup> scanGroups(const SysfsReader &sys, QThreadPool *pool, QStringList *warnings)
+{
+    QList<int> ids;
+    for (const QString &name : sys.list(QStringLiteral("sys/kernel/iommu_groups"))) {
         bool ok = false;
         const int id = name.toInt(&ok);
-        if (!ok || id < 0)
-            continue;
-        const QString dir = base + QLatin1Char('/') + name;
-        IommuGroup g;
-        g.id = id;
-        g.type = sys.readLine(dir + QStringLiteral("/type")).value_or(QString());
-        if (auto content = sys.readFile(dir + QStringLiteral("/reserved_regions"), ReservedRegionsMax + 1)) {
-            g.reservedRegionsKnown = true;
-            if (content->size() > ReservedRegionsMax) {
-                warnings->append(QStringLiteral("group %1: reserved_regions larger than 1 MiB, read in part").arg(id));
-                content->truncate(ReservedRegionsMax);
-            }
-            const QString text = QString::fromUtf8(*content);
-            for (QStringView line : QStringView(text).split(u'\n', Qt::SkipEmptyParts)) {
-                if (auto r = parseReservedRegion(line.trimmed()))
-                    g.reservedRegions << *r;
-                else {
-                    warnings->append(QStringLiteral("group %1: malformed reserved region \"%2\"")
-                                         .arg(id).arg(line.left(80).toString()));
-                }
-            }
-            std::sort(g.reservedRegions.begin(), g.reservedRegions.end(),
-                      [](const ReservedRegion &a, const ReservedRegion &b) { return a.start < b.start; });
-        }
-        for (const QString &dev : sys.list(dir + QStringLiteral("/devices"))) {
-            // The kernel appends ".N" when two members share a name; PCI names never do.
-            if (auto a = PciAddress::parse(dev); a && dev.size() >= 12)
-                g.devices << *a;
-            else
-                g.otherMembers << dev;
-        }
-        std::sort(g.devices.begin(), g.devices.end());
-        groups << g;
+        if (ok && id >= 0)
+            ids << id;
     }
-    std::sort(groups.begin(), groups.end(), [](const IommuGroup &a, const IommuGroup &b) { return a.id < b.id; });
+    std::sort(ids.begin(), ids.end());
+    // Thousands of groups on hosts with many VFs: read them like the functions, in parallel.
+    QList<IommuGroup> groups(ids.size());
+    QList<QStringList> groupWarnings(ids.size());
+    QList<int> positions(ids.size());
+    std::iota(positions.begin(), positions.end(), 0);
+    QtConcurrent::blockingMap(pool, positions, [&](int i) { groups[i] = readGroup(sys, ids[i], &groupWarnings[i]); });
+    for (const QStringList &w : std::as_const(groupWarnings))
+        *warnings << w;
     return groups;
 }
 
@@ -428,9 +453,12 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
                         .value_or(sys.root() == QLatin1String("/") ? QSysInfo::machineHostName() : QString());
 
     report(0, 0, QStringLiteral("Walking the PCI hierarchy"));
+    QThreadPool pool;
+    pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
     QList<Found> found;
-    Walker(sys, &found, &topo.hostBridges).walkRoot();
+    Walker(sys, &found, &topo.hostBridges).walkRoot(&pool);
 
+    qCDebug(lcScan) << "phase walk" << timer.elapsed() << "ms";
     // Devices the walk missed but the bus lists (a partial copy, an odd layout).
     QSet<PciAddress> seen;
     for (const Found &f : std::as_const(found)) {
@@ -467,6 +495,7 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
         return topo;
     }
 
+    qCDebug(lcScan) << "phase bus-list" << timer.elapsed() << "ms";
     // Attributes: independent per function, so spread over the cores in chunks, each with its
     // own libpci handle.
     const int total = int(found.size());
@@ -476,8 +505,6 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
     QList<int> chunkStarts;
     for (int i = 0; i < total; i += ChunkSize)
         chunkStarts << i;
-    QThreadPool pool;
-    pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
     QtConcurrent::blockingMap(&pool, chunkStarts, [&](int start) {
         if (cancelled())
             return;
@@ -496,6 +523,7 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
     }
     report(total, total, QStringLiteral("Reading IOMMU groups and units"));
 
+    qCDebug(lcScan) << "phase attributes" << timer.elapsed() << "ms";
     std::sort(functions.begin(), functions.end(),
               [](const PciFunction &a, const PciFunction &b) { return a.address < b.address; });
     functions.erase(std::unique(functions.begin(), functions.end(),
@@ -545,9 +573,10 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
         }
     }
 
+    qCDebug(lcScan) << "phase hierarchy" << timer.elapsed() << "ms";
     // IOMMU groups: the group directories when present; the per-device links otherwise (or both
     // when one side of a copy is incomplete).
-    topo.groups = scanGroups(sys, &topo.warnings);
+    topo.groups = scanGroups(sys, &pool, &topo.warnings);
     topo.reindex();
     for (IommuGroup &g : topo.groups)
         for (const PciAddress &a : std::as_const(g.devices))
@@ -574,6 +603,7 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
     }
     std::sort(topo.groups.begin(), topo.groups.end(), [](const IommuGroup &a, const IommuGroup &b) { return a.id < b.id; });
 
+    qCDebug(lcScan) << "phase groups" << timer.elapsed() << "ms";
     topo.iommuUnits = scanIommuUnits(sys, &topo.warnings);
     topo.reindex();
     for (const IommuUnit &u : std::as_const(topo.iommuUnits))
@@ -588,6 +618,10 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
             }
 
     topo.numaNodes = scanNumaNodes(sys);
+    for (PciFunction &f : topo.functions)
+        for (const NumaNode &n : std::as_const(topo.numaNodes))
+            if (n.id == f.numaNode)
+                f.localCpus = n.cpuList;
     for (HostBridge &b : topo.hostBridges)
         for (const PciFunction &f : std::as_const(topo.functions))
             if (f.hostBridge == b.name && f.numaNode >= 0) {
@@ -595,11 +629,13 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
                 break;
             }
 
+    qCDebug(lcScan) << "phase units+numa" << timer.elapsed() << "ms";
     const VariantDriverIndex variants = loadVariantIndex(sys, options, topo.kernelRelease, &topo.warnings);
     if (!variants.isEmpty())
         for (PciFunction &f : topo.functions)
             f.variantDrivers = variants.match(f.modalias);
 
+    qCDebug(lcScan) << "phase variants" << timer.elapsed() << "ms";
     // pci.ids names; identical devices are common (VFs), so remember what was looked up.
     const PciNameDatabase names;
     QHash<quint32, QString> vendorNames, deviceNames, classNames;
@@ -621,6 +657,7 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
             f.subsystemName = names.subsystem(f.vendorId, f.deviceId, f.subsystemVendorId, f.subsystemDeviceId);
     }
 
+    qCDebug(lcScan) << "phase names" << timer.elapsed() << "ms";
     if (topo.functions.isEmpty())
         topo.warnings << QStringLiteral("no PCI functions found under %1/sys").arg(sys.root());
     // One line per kind of gap, not per function: a copy without config files would otherwise
@@ -636,6 +673,7 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
                                                 .arg(who.size()).arg(who.first().toString(), it.key()));
     }
 
+    qCDebug(lcScan) << "phase warnings" << timer.elapsed() << "ms";
     report(total, total, QStringLiteral("Analysing groups"));
     topo.reindex();
     analyzeTopology(topo);

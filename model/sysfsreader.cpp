@@ -15,6 +15,60 @@ namespace devtopo {
 namespace {
 constexpr qsizetype LinkFileMax = 4096;
 
+// One read is the whole attribute for sysfs files and small regular files; only a full buffer
+// needs another. O_NONBLOCK: never hang on a FIFO someone left in a copied tree.
+std::optional<QByteArray> readFd(int fd, qsizetype maxBytes)
+{
+    QByteArray buf;
+    buf.resize(std::min<qsizetype>(maxBytes, 4096));
+    qsizetype total = 0;
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data() + total, size_t(buf.size() - total));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            ::close(fd);
+            return std::nullopt; // EISDIR, or EINVAL from an attribute such as current_link_speed
+        }
+        total += n;
+        if (n == 0 || total < buf.size() || total >= maxBytes)
+            break;
+        buf.resize(std::min<qsizetype>(maxBytes, buf.size() * 2));
+    }
+    ::close(fd);
+    buf.truncate(total);
+    return buf;
+}
+
+std::optional<QString> firstLine(const std::optional<QByteArray> &content)
+{
+    if (!content)
+        return std::nullopt;
+    qsizetype end = content->size();
+    for (qsizetype i = 0; i < end; ++i)
+        if (content->at(i) == '\n' || content->at(i) == '\0') {
+            end = i;
+            break;
+        }
+    return QString::fromUtf8(content->constData(), end).trimmed();
+}
+
+std::optional<qint64> parseInt(const std::optional<QString> &line, int base)
+{
+    if (!line || line->isEmpty())
+        return std::nullopt;
+    QStringView v(*line);
+    if ((base == 16 || base == 0) && (v.startsWith(u"0x") || v.startsWith(u"0X"))) {
+        v = v.mid(2);
+        base = 16;
+    }
+    bool ok = false;
+    const qint64 n = v.toLongLong(&ok, base);
+    if (!ok)
+        return std::nullopt;
+    return n;
+}
+
 bool looksLikeLinkTarget(const QByteArray &content)
 {
     // A flattened link holds one relative or absolute path and nothing else.
@@ -49,66 +103,20 @@ QByteArray SysfsReader::path(const QString &rel) const
 
 std::optional<QByteArray> SysfsReader::readFile(const QString &rel, qsizetype maxBytes) const
 {
-    const QByteArray p = path(rel);
-    // O_NONBLOCK: never hang on a FIFO someone left in a copied tree.
-    const int fd = ::open(p.constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    const int fd = ::open(path(rel).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return std::nullopt;
-    struct stat st;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return std::nullopt;
-    }
-    // sysfs reports 4096 for every attribute, so st_size is only an upper bound hint.
-    QByteArray buf;
-    buf.resize(std::min<qsizetype>(maxBytes, std::max<qsizetype>(4096, qsizetype(st.st_size))));
-    qsizetype total = 0;
-    while (total < buf.size()) {
-        const ssize_t n = ::read(fd, buf.data() + total, size_t(buf.size() - total));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            ::close(fd);
-            return std::nullopt; // e.g. current_link_speed answers EINVAL when LNKSTA is unreadable
-        }
-        if (n == 0)
-            break;
-        total += n;
-    }
-    ::close(fd);
-    buf.truncate(total);
-    return buf;
+    return readFd(fd, maxBytes);
 }
 
 std::optional<QString> SysfsReader::readLine(const QString &rel) const
 {
-    auto content = readFile(rel, 4096);
-    if (!content)
-        return std::nullopt;
-    qsizetype nl = content->indexOf('\n');
-    QByteArray line = nl < 0 ? *content : content->left(nl);
-    // A NUL in an attribute (seen in copied trees) ends it.
-    qsizetype nul = line.indexOf('\0');
-    if (nul >= 0)
-        line.truncate(nul);
-    return QString::fromUtf8(line).trimmed();
+    return firstLine(readFile(rel, 4096));
 }
 
 std::optional<qint64> SysfsReader::readInt(const QString &rel, int base) const
 {
-    auto line = readLine(rel);
-    if (!line || line->isEmpty())
-        return std::nullopt;
-    QStringView v(*line);
-    if ((base == 16 || base == 0) && (v.startsWith(u"0x") || v.startsWith(u"0X"))) {
-        v = v.mid(2);
-        base = 16;
-    }
-    bool ok = false;
-    const qint64 n = v.toLongLong(&ok, base);
-    if (!ok)
-        return std::nullopt;
-    return n;
+    return parseInt(readLine(rel), base);
 }
 
 std::optional<QString> SysfsReader::readLink(const QString &rel) const
@@ -196,6 +204,88 @@ QStringList SysfsReader::list(const QString &rel) const
     }
     ::closedir(d);
     std::sort(out.begin(), out.end());
+    return out;
+}
+
+SysfsReader::Dir::Dir(const SysfsReader &reader, const QString &rel)
+    : m_fd(::open(reader.path(rel).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+{
+}
+
+SysfsReader::Dir::~Dir()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+std::optional<QByteArray> SysfsReader::Dir::readFile(const char *name, qsizetype maxBytes) const
+{
+    const int fd = ::openat(m_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return std::nullopt;
+    return readFd(fd, maxBytes);
+}
+
+std::optional<QString> SysfsReader::Dir::readLine(const char *name) const
+{
+    return firstLine(readFile(name, 4096));
+}
+
+std::optional<qint64> SysfsReader::Dir::readInt(const char *name, int base) const
+{
+    return parseInt(readLine(name), base);
+}
+
+std::optional<QString> SysfsReader::Dir::readLink(const char *name) const
+{
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlinkat(m_fd, name, buf, sizeof(buf) - 1);
+    if (n > 0)
+        return QFile::decodeName(QByteArray(buf, n));
+    if (errno != EINVAL)
+        return std::nullopt; // missing; EINVAL means "not a symlink": maybe a flattened one
+    auto content = readFile(name, LinkFileMax);
+    if (content && looksLikeLinkTarget(*content))
+        return QFile::decodeName(content->trimmed());
+    return std::nullopt;
+}
+
+std::optional<QString> SysfsReader::Dir::linkName(const char *name) const
+{
+    auto target = readLink(name);
+    if (!target)
+        return std::nullopt;
+    QString t = *target;
+    while (t.endsWith(QLatin1Char('/')))
+        t.chop(1);
+    const QString last = t.mid(t.lastIndexOf(QLatin1Char('/')) + 1);
+    if (last.isEmpty() || last == QLatin1String("..") || last == QLatin1String("."))
+        return std::nullopt;
+    return last;
+}
+
+SysfsReader::Listing SysfsReader::listing(const QString &rel) const
+{
+    Listing out;
+    const QByteArray dirPath = path(rel);
+    DIR *d = ::opendir(dirPath.constData());
+    if (!d)
+        return out;
+    while (struct dirent *e = ::readdir(d)) {
+        if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0)))
+            continue;
+        const QString name = QFile::decodeName(e->d_name);
+        out.names << name;
+        bool isDir = e->d_type == DT_DIR;
+        if (e->d_type == DT_UNKNOWN) { // some filesystems do not fill d_type
+            struct stat st;
+            isDir = ::fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+        }
+        if (isDir)
+            out.directories << name;
+    }
+    ::closedir(d);
+    std::sort(out.directories.begin(), out.directories.end());
     return out;
 }
 

@@ -43,6 +43,34 @@ public:
     bool isLink(const QString &rel) const; // symlink or flattened link
     // Entry names, sorted, without "." and "..". Empty when missing.
     QStringList list(const QString &rel) const;
+    // One pass over a directory: every name (unsorted) and, sorted, the real subdirectories
+    // (from d_type, so no stat per entry).
+    struct Listing
+    {
+        QStringList names;
+        QStringList directories;
+    };
+    Listing listing(const QString &rel) const;
+
+    // The same reads relative to an open directory: one path lookup per attribute instead of
+    // walking the whole (deep) path again. A scan does tens of thousands of these.
+    class Dir
+    {
+    public:
+        Dir(const SysfsReader &reader, const QString &rel);
+        ~Dir();
+        Dir(const Dir &) = delete;
+        Dir &operator=(const Dir &) = delete;
+        bool isOpen() const { return m_fd >= 0; }
+        std::optional<QByteArray> readFile(const char *name, qsizetype maxBytes = 4096) const;
+        std::optional<QString> readLine(const char *name) const;
+        std::optional<qint64> readInt(const char *name, int base = 10) const;
+        std::optional<QString> readLink(const char *name) const;
+        std::optional<QString> linkName(const char *name) const;
+
+    private:
+        int m_fd = -1;
+    };
 
 private:
     QByteArray path(const QString &rel) const;
