@@ -403,9 +403,7 @@ void analyzeTopology(Topology &topo)
             if (f->isBridge())
                 v.actions << QStringLiteral("unbind %1 from %2 (bridges may stay on pcieport)").arg(f->driver, a.toString());
             else {
-                const QString target = f->variantDrivers.isEmpty() || f->variantDrivers.first() == QLatin1String("vfio_pci")
-                    ? QStringLiteral("vfio-pci")
-                    : f->variantDrivers.first();
+                const QString target = f->variantDrivers.isEmpty() ? QStringLiteral("vfio-pci") : f->variantDrivers.first();
                 v.actions << QStringLiteral("unbind %1 from %2 and bind it to %3").arg(f->driver, a.toString(), target);
             }
         }

@@ -11,6 +11,7 @@
 #include <QHash>
 #include <QMap>
 #include <QMutex>
+#include <QRegularExpression>
 #include <QSysInfo>
 #include <QThread>
 #include <QThreadPool>
@@ -633,7 +634,8 @@ Topology scanHost(const ScanOptions &options, const std::atomic<bool> *cancel, c
     const VariantDriverIndex variants = loadVariantIndex(sys, options, topo.kernelRelease, &topo.warnings);
     if (!variants.isEmpty())
         for (PciFunction &f : topo.functions)
-            f.variantDrivers = variants.match(f.modalias);
+            // The vfio_pci catch-all matches everything; only real variants are suggestions.
+            f.variantDrivers = variants.match(f.modalias).filter(QRegularExpression(QStringLiteral("^(?!vfio_pci$)")));
 
     qCDebug(lcScan) << "phase variants" << timer.elapsed() << "ms";
     // pci.ids names; identical devices are common (VFs), so remember what was looked up.
