@@ -144,7 +144,8 @@ private Q_SLOTS:
             cfg[1] = char(0x80);
         }
         writeFile(d.path() + Ep + u"/config"_qs, cfg);
-        const PciFunction *f = scanRoot(d.path()).function(addr("0000:01:00.0"));
+        const Topology t = scanRoot(d.path());
+        const PciFunction *f = t.function(addr("0000:01:00.0"));
         QCOMPARE(f->caps.configReadable, readable);
         QVERIFY(!f->missing.isEmpty());
     }
