@@ -268,6 +268,12 @@ QString createVfs(SimHost &host, int pfIndex, int numVfs)
         vf.physfn = pf.address;
         vf.vfIndex = i;
         vf.driver = pf.sriov.driversAutoprobe ? pf.sriov.vfDriver : QString();
+        // vfio_pci_bus_notifier(): VFs of a PF on vfio-pci get driver_override = the PF's driver,
+        // and an override lets them probe even with autoprobe off (pci_device_can_probe()).
+        if (pf.driver == u"vfio-pci"_s) {
+            vf.driverOverride = pf.driver;
+            vf.driver = pf.driver;
+        }
         vfs.append(vf);
     }
     host.functions += vfs;
@@ -294,7 +300,7 @@ QString SimHost::setNumVfs(const PciAddress &pfAddr, int numVfs)
         return {};
     if (pf.driver.isEmpty())
         return u"ENOENT: no driver bound to device; cannot configure SR-IOV"_s;
-    if (!driverConfiguresSriov(pf.driver))
+    if (!driverConfiguresSriov(pf.driver) && !(vfioEnableSriov && pf.driver == u"vfio-pci"_s))
         return u"ENOENT: driver %1 does not support SR-IOV configuration via sysfs"_s.arg(pf.driver);
     if (numVfs == 0) {
         functions.removeIf([&](const SimFunction &f) { return f.physfn && *f.physfn == pfAddr; });

@@ -170,6 +170,9 @@ struct SimHost
     QList<SimRegion> regions;
     QList<PciAddress> disableAcsRedir; // pci=disable_acs_redir=...: RR/CR/EC stay off on these
     QStringList loadedDrivers; // drivers present in sys/bus/pci/drivers even with nothing bound
+    // vfio-pci's enable_sriov module parameter: without it sriov_numvfs on a PF bound to vfio-pci
+    // fails with ENOENT (vfio_pci_sriov_configure()).
+    bool vfioEnableSriov = false;
 
     // Lookups (index rebuilt by reindex(), which every mutation calls)
     int indexOf(const PciAddress &a) const { return m_index.value(a, -1); }

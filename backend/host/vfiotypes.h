@@ -1,0 +1,51 @@
+#pragma once
+
+// What an open VFIO group (in its type1v2 container) looks like to a client: the values both hosts
+// report, in the kernel's units (inclusive range ends, page-size bitmaps, bytes).
+
+#include <QByteArray>
+#include <QList>
+
+namespace devtopo::host {
+
+struct VfioRange
+{
+    quint64 start = 0;
+    quint64 end = 0; // inclusive, as VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE reports it
+    bool operator==(const VfioRange &) const = default;
+};
+
+struct DmaMapping
+{
+    quint64 iova = 0;
+    quint64 size = 0;
+    bool hugePages = false;
+    bool operator==(const DmaMapping &) const = default;
+};
+
+struct VfioGroupInfo
+{
+    int group = -1;
+    QList<VfioRange> iovaRanges;
+    quint64 pageSizes = 0; // iova_pgsizes bitmap
+    int dmaAvail = -1; // DMA entries left; -1 when the kernel does not say
+    quint64 lockedBytes = 0; // locked memory charged to the helper (VmLck)
+    quint64 memlockLimit = 0; // RLIMIT_MEMLOCK; ~0 = unlimited
+    bool memlockBypassed = false; // CAP_IPC_LOCK: type1 skips the limit check
+    bool dirtyTrackingSupported = false; // VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION
+    bool dirtyTracking = false; // started
+    QList<DmaMapping> mappings;
+
+    quint64 smallestPageSize() const { return pageSizes ? (pageSizes & (~pageSizes + 1)) : 4096; }
+};
+
+struct DirtyBitmap
+{
+    quint64 iova = 0;
+    quint64 size = 0;
+    quint64 pageSize = 0;
+    QByteArray bits; // little-endian u64 words, bit n = page n of [iova, iova+size)
+    int dirtyPages() const;
+};
+
+} // namespace devtopo::host
