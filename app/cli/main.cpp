@@ -6,6 +6,7 @@
 #include "source.h"
 
 #include "clioutput.h"
+#include "drawcommand.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -103,6 +104,8 @@ bool writeText(const QByteArray &text, const QString &outputPath)
 
 int main(int argc, char **argv)
 {
+    if (cli::isDrawCommand(argc, argv))
+        return cli::runDrawCommand(argc, argv); // needs a QGuiApplication, not this QCoreApplication
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("devtopo-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DEVTOPO_VERSION));
@@ -115,7 +118,8 @@ int main(int argc, char **argv)
         "  tree      the PCI hierarchy\n"
         "  groups    IOMMU groups: members, reserved regions, usable IOVA, viability and why\n"
         "  predict   the groups the kernel would form from ACS and aliases alone (hosts without an IOMMU)\n"
-        "  capture DEST   copy what devtopo reads from /sys into DEST (a directory or .tar.gz)\n\n"
+        "  capture DEST   copy what devtopo reads from /sys into DEST (a directory or .tar.gz)\n"
+        "  draw --output FILE.svg|FILE.png [--expand-vfs]   the topology drawing (draw --help)\n\n"
         "Source: the live host by default; --root DIR (a copied root), --demo, or a path to a\n"
         "snapshot (.json) or capture (.tar.gz)."));
     parser.addHelpOption();
