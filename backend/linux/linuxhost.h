@@ -1,0 +1,85 @@
+#pragma once
+
+// The real host behind the Host interface: sysfs writes under a root ("/" in the helper, a
+// sysfs-like directory in tests) and VFIO ioctls on /dev/vfio. The sequences, validation and
+// rollback are in host::Host; this class only performs single kernel operations.
+
+#include "host.h"
+#include "vfiocontainer.h"
+
+#include <QHash>
+
+#include <functional>
+#include <memory>
+
+namespace devtopo::linuxhost {
+
+struct LinuxHostPaths
+{
+    QString root = QStringLiteral("/");
+    QString vfioDir = QStringLiteral("/dev/vfio");
+    QString recordsFile = QStringLiteral("/run/devtopo-helper/original-drivers.json");
+    QString driverctlDir; // empty: <root>/etc/driverctl.d
+};
+
+class LinuxHost : public host::Host
+{
+public:
+    // Writes one sysfs attribute; returns 0 or an errno. Tests replace it to watch the order of
+    // writes and to play the kernel's part (a probe that binds, or fails).
+    using WriteFn = std::function<int(const QString &path, const QByteArray &data)>;
+
+    explicit LinuxHost(LinuxHostPaths paths = {});
+    ~LinuxHost() override;
+
+    void setWriteHook(WriteFn fn) { m_write = std::move(fn); }
+    QString scanRoot() const override { return m_paths.root; }
+
+    bool hasDevice(const PciAddress &a) const override;
+    QString driverOf(const PciAddress &a) const override;
+    QString driverOverrideOf(const PciAddress &a) const override;
+    QStringList knownDrivers() const override;
+    int iommuGroupOf(const PciAddress &a) const override;
+    QList<PciAddress> groupDevices(int group) const override;
+    bool isBridgeDevice(const PciAddress &a) const override;
+    int totalVfs(const PciAddress &a) const override;
+    int numVfs(const PciAddress &a) const override;
+    QList<PciAddress> vfsOf(const PciAddress &pf) const override;
+    QStringList resetMethods(const PciAddress &a) const override;
+    QString inUseReason(const PciAddress &a) const override;
+    QString persistedOverride(const PciAddress &a) const override;
+
+protected:
+    host::HostResult loadDriver(const QString &driver) override;
+    host::HostResult writeDriverOverride(const PciAddress &a, const QString &driver) override;
+    host::HostResult writeUnbind(const PciAddress &a) override;
+    host::HostResult writeDriversProbe(const PciAddress &a) override;
+    host::HostResult writeNumVfs(const PciAddress &pf, int numVfs) override;
+    host::HostResult writeDriversAutoprobe(const PciAddress &pf, bool on) override;
+    host::HostResult writeReset(const PciAddress &a) override;
+    host::HostResult writePersistedOverride(const PciAddress &a, const QString &driver) override;
+
+    host::HostResult vfioSetVfToken(const PciAddress &pf, const QUuid &token) override;
+    host::HostResult vfioOpenDevice(const PciAddress &a, const QUuid &token) override;
+    host::HostResult vfioOpenGroup(quint32 handle, int group) override;
+    host::HostResult vfioGroupInfo(quint32 handle, host::VfioGroupInfo *info) override;
+    host::HostResult vfioMapDma(quint32 handle, quint64 iova, quint64 size, bool hugePages) override;
+    host::HostResult vfioUnmapDma(quint32 handle, quint64 iova, quint64 size, quint64 *unmapped) override;
+    host::HostResult vfioDirty(quint32 handle, bool start) override;
+    host::HostResult vfioDirtyBitmap(quint32 handle, quint64 iova, quint64 size, quint64 pageSize,
+                                     host::DirtyBitmap *bitmap) override;
+    void vfioCloseGroup(quint32 handle) override;
+
+private:
+    QString devDir(const PciAddress &a) const;
+    QString sysPath(const QString &rel) const;
+    host::HostResult write(const QString &path, const QByteArray &data, const QString &change);
+    // The container for `group`: an open handle's, or a temporary one kept in *temp.
+    VfioContainer *containerFor(int group, std::unique_ptr<VfioContainer> *temp, host::HostResult *err);
+
+    LinuxHostPaths m_paths;
+    WriteFn m_write;
+    QHash<quint32, std::shared_ptr<VfioContainer>> m_containers;
+};
+
+} // namespace devtopo::linuxhost
