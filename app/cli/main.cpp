@@ -6,6 +6,7 @@
 #include "source.h"
 
 #include "clioutput.h"
+#include "p2pcommand.h"
 #include "drawcommand.h"
 
 #include <QCommandLineParser>
@@ -106,6 +107,8 @@ int main(int argc, char **argv)
 {
     if (cli::isDrawCommand(argc, argv))
         return cli::runDrawCommand(argc, argv); // needs a QGuiApplication, not this QCoreApplication
+    if (cli::isP2pCommand(argc, argv))
+        return cli::runP2pCommand(argc, argv); // options of its own: --kind, --no-vfs
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("devtopo-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DEVTOPO_VERSION));
@@ -118,6 +121,7 @@ int main(int argc, char **argv)
         "  tree      the PCI hierarchy\n"
         "  groups    IOMMU groups: members, reserved regions, usable IOVA, viability and why\n"
         "  predict   the groups the kernel would form from ACS and aliases alone (hosts without an IOMMU)\n"
+        "  p2p [--kind gpu|nic|nvme|accel|all] [--json]   P2P classes and kernel p2pdma verdicts per device pair\n"
         "  capture DEST   copy what devtopo reads from /sys into DEST (a directory or .tar.gz)\n"
         "  draw --output FILE.svg|FILE.png [--expand-vfs]   the topology drawing (draw --help)\n\n"
         "Source: the live host by default; --root DIR (a copied root), --demo, or a path to a\n"
