@@ -135,6 +135,42 @@ private:
     QList<HostBridge> *m_bridges;
 };
 
+struct ModaliasIds
+{
+    int vendor, device, subsystemVendor, subsystemDevice, classCode;
+};
+
+// "pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00"
+std::optional<ModaliasIds> parseModalias(const QString &m)
+{
+    if (m.size() != 54 || !m.startsWith(QLatin1String("pci:v")))
+        return std::nullopt;
+    auto field = [&](int at, const char *tag, int digits, bool *ok) {
+        const int tagLen = int(qstrlen(tag));
+        if (QStringView(m).mid(at, tagLen) != QLatin1StringView(tag)) {
+            *ok = false;
+            return 0;
+        }
+        bool good = false;
+        const int v = QStringView(m).mid(at + tagLen, digits).toInt(&good, 16);
+        *ok = *ok && good;
+        return v;
+    };
+    bool ok = true;
+    ModaliasIds ids;
+    ids.vendor = field(4, "v", 8, &ok);
+    ids.device = field(13, "d", 8, &ok);
+    ids.subsystemVendor = field(22, "sv", 8, &ok);
+    ids.subsystemDevice = field(32, "sd", 8, &ok);
+    const int base = field(42, "bc", 2, &ok);
+    const int sub = field(46, "sc", 2, &ok);
+    const int progIf = field(50, "i", 2, &ok);
+    if (!ok || ids.vendor > 0xffff || ids.device > 0xffff || ids.subsystemVendor > 0xffff || ids.subsystemDevice > 0xffff)
+        return std::nullopt;
+    ids.classCode = base << 16 | sub << 8 | progIf;
+    return ids;
+}
+
 std::optional<int> readHex(const SysfsReader::Dir &dir, const char *name)
 {
     auto v = dir.readInt(name, 16);
@@ -167,15 +203,21 @@ PciFunction readFunction(const SysfsReader &sys, const PciConfigDecoder &decoder
     }
     f.caps = cfg.caps;
 
-    const auto vendor = readHex(dir, "vendor");
-    const auto device = readHex(dir, "device");
-    // Subsystem IDs and revision are plain config registers the kernel never rewrites, so config
-    // answers them without three more opens; vendor, device and class stay the kernel's view
-    // (VFs read 0xffff in config, quirks fix classes).
+    // modalias is the kernel's own view of vendor, device, subsystem and class in one file; the
+    // separate attributes are read only when it is missing or malformed.
+    f.modalias = dir.readLine("modalias").value_or(QString());
+    const std::optional<ModaliasIds> ids = parseModalias(f.modalias);
     const bool header0 = cfg.caps.configReadable && cfg.caps.headerType == 0;
-    const auto svendor = header0 ? std::optional<int>(cfg.subsystemVendor) : readHex(dir, "subsystem_vendor");
-    const auto sdevice = header0 ? std::optional<int>(cfg.subsystemDevice) : readHex(dir, "subsystem_device");
-    const auto cls = readHex(dir, "class");
+    const auto vendor = ids ? std::optional<int>(ids->vendor) : readHex(dir, "vendor");
+    const auto device = ids ? std::optional<int>(ids->device) : readHex(dir, "device");
+    const auto svendor = ids ? std::optional<int>(ids->subsystemVendor)
+        : header0            ? std::optional<int>(cfg.subsystemVendor)
+                             : readHex(dir, "subsystem_vendor");
+    const auto sdevice = ids ? std::optional<int>(ids->subsystemDevice)
+        : header0            ? std::optional<int>(cfg.subsystemDevice)
+                             : readHex(dir, "subsystem_device");
+    const auto cls = ids ? std::optional<int>(ids->classCode) : readHex(dir, "class");
+    // Revision is a plain config register the kernel never rewrites.
     const auto rev = cfg.caps.configReadable ? std::optional<int>(cfg.revision) : readHex(dir, "revision");
     f.vendorId = quint16(vendor.value_or(0));
     f.deviceId = quint16(device.value_or(0));
@@ -194,7 +236,6 @@ PciFunction readFunction(const SysfsReader &sys, const PciConfigDecoder &decoder
         f.driver = *drv;
     if (auto ov = dir.readLine("driver_override"); ov && *ov != QLatin1String("(null)"))
         f.driverOverride = *ov;
-    f.modalias = dir.readLine("modalias").value_or(QString());
 
     if (has("numa_node")) {
         auto n = dir.readInt("numa_node");
