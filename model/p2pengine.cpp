@@ -347,6 +347,7 @@ P2pPath P2pEngine::explain(int a, int b) const
 
     // 1. Where the two meet and the kernel's distance.
     if (a == b) {
+        p.commonBridge = p.a;
         p.reasons << QStringLiteral("%1 is the same function: distance 0.").arg(sa);
     } else if (m.common >= 0) {
         p.commonBridge = fns[m.common].address;

@@ -8,6 +8,7 @@
 #include "iommuunitspanel.h"
 #include "iovamappanel.h"
 #include "models/detailsmodel.h"
+#include "p2pheatmappanel.h"
 #include "scanworker.h"
 #include "snapshot.h"
 #include "sriovpanel.h"
@@ -131,6 +132,17 @@ void MainWindow::createDocks()
     tabifyDockWidget(sriov, units);
     details->raise();
     splitDockWidget(groups, iova, Qt::Horizontal);
+    // The P2P heat map shares the IOVA map's place; it gets every topology that loads. Not in
+    // m_docks (yet): the dock context menu still lists it.
+    auto *p2p = new views::P2pHeatMapPanel(this);
+    auto *p2pDock = new QDockWidget(tr("P2P"), this);
+    p2pDock->setObjectName(QStringLiteral("p2pDock"));
+    p2pDock->setWidget(p2p);
+    addDockWidget(Qt::BottomDockWidgetArea, p2pDock);
+    tabifyDockWidget(iova, p2pDock);
+    iova->raise();
+    connect(this, &MainWindow::topologyLoaded, p2p, [this, p2p] { p2p->setTopology(m_topology); });
+    connect(p2p, &views::P2pHeatMapPanel::functionActivated, this, &MainWindow::selectFunction);
     resizeDocks({details}, {430}, Qt::Horizontal);
     resizeDocks({groups, iova}, {700, 700}, Qt::Horizontal);
     resizeDocks({groups}, {360}, Qt::Vertical);
