@@ -18,6 +18,10 @@ DeviceDetailsView::DeviceDetailsView(QWidget *parent)
     header()->setStretchLastSection(true);
     connect(this, &QTreeView::activated, this, [this](const QModelIndex &index) {
         const QVariant address = index.data(PciAddressRole);
+        if (address.isValid() && index.data(KindRole).toString() == QStringLiteral("culprit")) {
+            Q_EMIT portHighlightRequested(address.value<PciAddress>());
+            return;
+        }
         if (address.isValid()) {
             Q_EMIT functionActivated(address.value<PciAddress>());
             return;

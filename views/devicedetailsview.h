@@ -11,7 +11,8 @@ class DetailsModel;
 namespace devtopo::views {
 
 // The property tree of the selected function or group (DetailsModel). Double-clicking a row that
-// names another function or group asks the window to go there.
+// names another function or group asks the window to go there; a culprit row (the port a group
+// explanation blames) asks for it to be highlighted in the drawing.
 class DeviceDetailsView : public QTreeView
 {
     Q_OBJECT
@@ -28,6 +29,8 @@ public:
 Q_SIGNALS:
     void functionActivated(const devtopo::PciAddress &address);
     void groupActivated(int groupId);
+    // A group reason's culprit row was activated: show that port in the topology drawing.
+    void portHighlightRequested(const devtopo::PciAddress &address);
 
 private:
     void afterReset();

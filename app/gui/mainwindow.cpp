@@ -12,6 +12,7 @@
 #include "scanworker.h"
 #include "snapshot.h"
 #include "sriovpanel.h"
+#include "topologyview.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -26,6 +27,7 @@
 #include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QToolButton>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -86,7 +88,14 @@ MainWindow::~MainWindow() = default;
 void MainWindow::createPanels()
 {
     m_tree = new views::DeviceTreePanel(this);
-    setCentralWidget(m_tree);
+    // The centre holds the tree and the drawing as tabs; the drawing follows the same selection.
+    auto *centre = new QTabWidget(this);
+    centre->setObjectName(QStringLiteral("centralTabs"));
+    centre->setDocumentMode(true);
+    centre->addTab(m_tree, tr("Devices"));
+    auto *drawing = new views::TopologyView(this);
+    centre->addTab(drawing, tr("Topology"));
+    setCentralWidget(centre);
     m_groups = new views::GroupPanel(this);
     m_details = new views::DeviceDetailsView(this);
     m_details->setObjectName(QStringLiteral("detailsView"));
@@ -104,6 +113,21 @@ void MainWindow::createPanels()
     connect(m_details, &views::DeviceDetailsView::groupActivated, this, &MainWindow::selectGroup);
     connect(m_sriov, &views::SriovPanel::functionSelected, this, &MainWindow::selectFunction);
     connect(m_units, &views::IommuUnitsPanel::functionActivated, this, &MainWindow::selectFunction);
+    connect(drawing, &views::TopologyView::functionSelected, this, &MainWindow::selectFunction);
+    // A group explanation's culprit (the port without ACS, the PCIe-to-PCI bridge) is shown where
+    // it sits: highlighted in the drawing, which comes to the front.
+    auto showPort = [this, centre, drawing](const PciAddress &port) {
+        drawing->highlightPort(port);
+        centre->setCurrentWidget(drawing);
+    };
+    connect(m_details, &views::DeviceDetailsView::portHighlightRequested, this, showPort);
+    connect(m_groups, &views::GroupPanel::functionActivated, this, [this, showPort](const PciAddress &a) {
+        // The selection has already moved to the culprit's own group; any group blaming it counts.
+        for (const IommuGroup &g : std::as_const(m_topology.groups))
+            for (const GroupReason &r : g.reasons)
+                if (r.culprit == a)
+                    return showPort(a);
+    });
 }
 
 views::IovaMapPanel *MainWindow::iovaPanel() const
@@ -160,6 +184,7 @@ void MainWindow::createMenus()
     m_saveAction->setShortcut(QKeySequence::Save);
     m_saveAction->setEnabled(false);
     file->addAction(tr("&Capture host…"), this, &MainWindow::captureHostDialog);
+    file->addAction(tr("&Export drawing…"), this, [this] { findChild<views::TopologyView *>()->exportDialog(); });
     file->addSeparator();
     m_rescanAction = file->addAction(tr("&Rescan"), this, &MainWindow::rescan);
     m_rescanAction->setShortcut(QKeySequence(Qt::Key_F5));
@@ -261,6 +286,7 @@ void MainWindow::applyTopology(const Topology &topology)
     m_details->setTopology(m_topology);
     m_sriov->setTopology(m_topology);
     m_units->setTopology(m_topology);
+    findChild<views::TopologyView *>()->setTopology(m_topology);
     m_saveAction->setEnabled(true);
     m_rescanAction->setEnabled(true);
 
@@ -312,6 +338,9 @@ void MainWindow::showFunction(const PciAddress &address)
     m_groups->selectGroup(group);
     m_tree->highlightGroup(group);
     m_sriov->selectFunction(address);
+    auto *drawing = findChild<views::TopologyView *>();
+    drawing->selectFunction(address);
+    drawing->highlightGroup(group);
     for (QDockWidget *d : std::as_const(m_docks))
         if (d->widget() == m_details)
             d->raise();
@@ -328,6 +357,7 @@ void MainWindow::selectGroup(int groupId)
     m_groups->selectGroup(groupId);
     m_details->showGroup(groupId);
     m_tree->highlightGroup(groupId);
+    findChild<views::TopologyView *>()->highlightGroup(groupId);
 }
 
 void MainWindow::openRootDialog()

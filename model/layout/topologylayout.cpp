@@ -15,6 +15,7 @@ namespace {
 constexpr qreal Pad = 6; // inside a box, around its text and children
 constexpr qreal Gap = 8; // between sibling boxes
 constexpr qreal BadgeGap = 8; // between a title and the group badge
+constexpr qreal MaxTitleWidth = 300; // ports and switches: longer titles are elided
 
 using Kind = DrawNode::Kind;
 
@@ -58,13 +59,44 @@ TextLine acsLine(const PciFunction &f)
     return {QStringLiteral("ACS on"), TextRole::Small, TextLine::Tone::Good};
 }
 
-TextLine driverLine(const QString &driver)
+// What kind of device, in a word or two: the name above is shortened, so this says "Ethernet".
+QString shortClass(const PciFunction &f)
 {
+    switch (f.classCode >> 8) {
+    case 0x0108:
+        return QStringLiteral("NVMe");
+    case 0x0106:
+        return QStringLiteral("SATA");
+    case 0x0200:
+        return QStringLiteral("Ethernet");
+    case 0x0207:
+        return QStringLiteral("InfiniBand");
+    case 0x0300:
+        return QStringLiteral("VGA");
+    case 0x0302:
+        return QStringLiteral("3D");
+    case 0x0403:
+        return QStringLiteral("audio");
+    case 0x0c03:
+        return QStringLiteral("USB");
+    case 0x0c05:
+        return QStringLiteral("SMBus");
+    case 0x1200:
+        return QStringLiteral("accelerator");
+    default:
+        break;
+    }
+    return f.className.section(QLatin1Char(' '), 0, 1).toLower();
+}
+
+TextLine driverLine(const QString &driver, const QString &kind = {})
+{
+    const QString suffix = kind.isEmpty() ? QString() : QStringLiteral(" · ") + kind;
     if (driver.isEmpty())
-        return {QStringLiteral("no driver"), TextRole::Small, TextLine::Tone::Muted};
+        return {QStringLiteral("no driver") + suffix, TextRole::Small, TextLine::Tone::Muted};
     // Devices on a VFIO driver are the ones handed to guests: worth spotting at a glance.
     const bool vfio = driver.startsWith(QStringLiteral("vfio")) || driver.endsWith(QStringLiteral("_vfio_pci"));
-    return {driver, TextRole::Small, vfio ? TextLine::Tone::Good : TextLine::Tone::Normal};
+    return {driver + suffix, TextRole::Small, vfio ? TextLine::Tone::Good : TextLine::Tone::Normal};
 }
 
 QString gib(quint64 kib)
@@ -310,7 +342,8 @@ int Builder::addFunction(int parent, const PciFunction &f)
                 n.lines << TextLine{QStringLiteral("empty"), TextRole::Small, TextLine::Tone::Muted};
             break;
         default:
-            n.lines << TextLine{name, TextRole::Title} << TextLine{shortAddress(f.address), TextRole::Body} << driverLine(f.driver);
+            n.lines << TextLine{name, TextRole::Title} << TextLine{shortAddress(f.address), TextRole::Body}
+                    << driverLine(f.driver, shortClass(f));
             break;
         }
         n.toolTip = f.address.toString() + QLatin1Char('\n') + fmt::functionName(f) + QLatin1Char('\n') + fmt::className(f)
@@ -465,6 +498,8 @@ QSizeF Builder::measure(int index)
     qreal width = textW + 2 * Pad;
     if (elided)
         width = std::clamp(width, m_o.minDeviceWidth, m_o.maxDeviceWidth);
+    else if (!leaf && self.isFunction())
+        width = std::min(width, MaxTitleWidth); // a long switch name must not widen the box: elided
     if (self.link)
         width = std::max(width, m.width(self.link->text, TextRole::Small) + 12);
     qreal height = self.headerHeight;
@@ -507,8 +542,10 @@ QSizeF Builder::measure(int index)
         for (int i = 0; i <= candidates; ++i) {
             const qreal wrap = maxW + (sumW - maxW) * std::pow(double(i) / candidates, 2.0);
             const QSizeF s = flow(wrap, nullptr);
-            const double aspect = (s.width() + 2 * Pad) / std::max<qreal>(1, s.height() + height + Pad);
-            const double score = (s.width() + 2 * Pad) * (s.height() + height + Pad) * (1.0 + 0.6 * std::abs(std::log(aspect / target)));
+            // The title may make the box wider than its rows anyway: then wider rows cost nothing.
+            const qreal w = std::max(s.width() + 2 * Pad, width);
+            const double aspect = w / std::max<qreal>(1, s.height() + height + Pad);
+            const double score = w * (s.height() + height + Pad) * (1.0 + 0.6 * std::abs(std::log(aspect / target)));
             if (score < bestScore) {
                 bestScore = score;
                 best = wrap;
@@ -600,8 +637,10 @@ QList<int> TopologyLayout::search(const QString &text) const
         const DrawNode &n = nodes[i];
         if (n.kind == DrawNode::Kind::Machine || hits.contains(i))
             continue;
-        if (n.name.contains(needle, Qt::CaseInsensitive)
-            || (n.address && n.address->toString().contains(needle, Qt::CaseInsensitive)))
+        // A stack's address is its PF's, which has a box of its own: match stacks by their VFs.
+        const bool byAddress = n.kind != DrawNode::Kind::VfStack && n.address
+            && n.address->toString().contains(needle, Qt::CaseInsensitive);
+        if (byAddress || n.name.contains(needle, Qt::CaseInsensitive))
             hits << i;
     }
     return hits;
@@ -632,8 +671,13 @@ QString shortVendor(const QString &vendorName)
     const QRegularExpressionMatch m = bracket.match(vendorName);
     if (m.hasMatch())
         return m.captured(1);
-    const QString first = vendorName.section(QLatin1Char(' '), 0, 0);
-    return first.endsWith(QLatin1Char(',')) ? first.chopped(1) : first;
+    // "Red Hat, Inc." → "Red Hat"; "Samsung Electronics Co Ltd" → "Samsung"; "Texas Instruments" stays.
+    static const QRegularExpression suffix(QStringLiteral(
+        "\\s+(Corporation|Corp\\.?|Inc\\.?|Co\\.?|Ltd\\.?|Limited|Technologies|Technology|Electronics|Semiconductor|"
+        "Systems|International|GmbH|AG|S\\.A\\.|LLC)\\b.*$"));
+    QString v = vendorName.section(QLatin1Char(','), 0, 0).trimmed();
+    v.remove(suffix);
+    return v.trimmed().isEmpty() ? vendorName.section(QLatin1Char(' '), 0, 0) : v.trimmed();
 }
 
 QString shortDeviceName(const PciFunction &f)
@@ -646,6 +690,13 @@ QString shortDeviceName(const PciFunction &f)
     if (device.isEmpty())
         device = f.className.isEmpty() ? QStringLiteral("%1:%2").arg(f.vendorId, 4, 16, QLatin1Char('0')).arg(f.deviceId, 4, 16, QLatin1Char('0'))
                                        : f.className;
+    // Words every second device name has ("Ethernet Controller XXV710") push the model number
+    // out of the box; the class is written on the box's last line instead.
+    static const QRegularExpression generic(QStringLiteral("\\b(Ethernet Controller|Network Connection|Network Controller|"
+                                                           "SSD Controller|Controller|Gigabit Ethernet|Virtual Function)\\b\\s*"));
+    const QString trimmed = QString(device).remove(generic).simplified();
+    if (trimmed.size() >= 4)
+        device = trimmed;
     const QString vendor = shortVendor(f.vendorName);
     if (vendor.isEmpty() || device.startsWith(vendor, Qt::CaseInsensitive))
         return device;

@@ -34,6 +34,8 @@ public:
         return id;
     }
     void setGroup(int id, int group) { m_nodes[id].group = group; }
+    void setKind(int id, const QString &kind) { m_nodes[id].kind = kind; }
+    void setToolTip(int id, const QString &toolTip) { m_nodes[id].toolTip = toolTip; }
     void setAddress(int id, const PciAddress &a) { m_nodes[id].address = a; }
 
 private:
@@ -153,8 +155,10 @@ void DetailsModel::buildFunction(Builder &b, const PciFunction &f) const
     const int variants = b.add(drv, tr("VFIO variant drivers"),
                                f.variantDrivers.isEmpty() ? tr("none (vfio-pci)") : f.variantDrivers.join(QStringLiteral(", ")),
                                tr("From modules.alias vfio_pci: entries, most specific first"));
-    for (const QString &v : f.variantDrivers)
-        b.add(variants, v);
+    for (int i = 0; i < f.variantDrivers.size(); ++i)
+        b.add(variants, f.variantDrivers[i],
+              i == 0 ? tr("the candidate to bind for passthrough (device-specific migration and quirks)")
+                     : tr("also matches, less specifically"));
     if (!f.resetMethods.isEmpty())
         b.add(drv, tr("Reset methods"), f.resetMethods.join(QLatin1Char(' ')));
 
@@ -172,6 +176,7 @@ void DetailsModel::buildFunction(Builder &b, const PciFunction &f) const
     } else {
         b.add(place, tr("Link"), tr("unknown"));
     }
+    buildMemoryOnlyNodes(b, place, f);
     if (f.parent) {
         const PciFunction *p = m_topology.function(*f.parent);
         b.addFunction(place, tr("Upstream bridge"),
@@ -228,8 +233,13 @@ void DetailsModel::buildFunction(Builder &b, const PciFunction &f) const
                                                                          tr("%n device(s)", nullptr, int(g->devices.size())))
                                       : QString()));
         b.setGroup(gr, *f.iommuGroup);
-        if (g)
+        if (g) {
             b.add(iommu, tr("Group viable for VFIO"), fmt::yesNo(g->viability.viable));
+            if (!g->reasons.isEmpty())
+                buildReasons(b, b.add(iommu, tr("Why it shares the group"), QString::number(g->reasons.size()),
+                                      tr("Activate a culprit to highlight it in the topology drawing")),
+                             *g);
+        }
     }
     b.add(iommu, tr("IOMMU unit"), orUnknown(f.iommuUnit));
 
@@ -277,6 +287,55 @@ void DetailsModel::buildCapabilities(Builder &b, int parent, const PciFunction &
     }
 }
 
+void DetailsModel::buildReasons(Builder &b, int parent, const IommuGroup &g) const
+{
+    for (const GroupReason &r : g.reasons) {
+        const int rr = b.add(parent, fmt::groupReasonKindName(r.kind), fmt::firstSentence(r.text, 120), r.text);
+        const PciFunction *c = m_topology.function(r.culprit);
+        const int culprit = b.addFunction(rr, tr("Culprit"),
+                                          r.culprit.toString() + (c ? QLatin1Char(' ') + fmt::functionName(*c) : QString()),
+                                          r.culprit);
+        b.setKind(culprit, QStringLiteral("culprit"));
+        b.setToolTip(culprit, tr("Double-click to highlight this port in the topology drawing"));
+        if (r.missingAcsBits)
+            b.add(rr, tr("Missing ACS bits"), acsBits(r.missingAcsBits));
+        QStringList affected;
+        for (const PciAddress &a : r.affected)
+            affected << a.toString();
+        if (!affected.isEmpty())
+            b.add(rr, tr("Affected"), affected.join(QStringLiteral(", ")));
+        b.add(rr, tr("Explanation"), r.text, r.text);
+    }
+}
+
+void DetailsModel::buildMemoryOnlyNodes(Builder &b, int parent, const PciFunction &f) const
+{
+    // CXL expanders and HBM appear as NUMA nodes with memory and no CPUs; a device's DMA buffers
+    // may land there, at the distance the firmware reports from the device's own node.
+    int own = -1;
+    for (int i = 0; i < m_topology.numaNodes.size(); ++i)
+        if (m_topology.numaNodes[i].id == f.numaNode)
+            own = i;
+    QStringList ids;
+    QList<QPair<QString, QString>> rows;
+    for (int i = 0; i < m_topology.numaNodes.size(); ++i) {
+        const NumaNode &n = m_topology.numaNodes[i];
+        if (!n.memoryOnly())
+            continue;
+        QString value = n.memTotalKiB ? fmt::byteSize(n.memTotalKiB * 1024) : tr("size unknown");
+        if (own >= 0 && i < m_topology.numaNodes[own].distances.size())
+            value += tr(", distance %1 from node %2").arg(m_topology.numaNodes[own].distances[i]).arg(f.numaNode);
+        ids << QString::number(n.id);
+        rows << qMakePair(tr("Node %1").arg(n.id), value);
+    }
+    if (rows.isEmpty())
+        return;
+    const int id = b.add(parent, tr("Memory-only NUMA nodes"), ids.join(QStringLiteral(", ")),
+                         tr("NUMA nodes with memory and no CPUs (CXL memory expanders, HBM)"));
+    for (const auto &r : std::as_const(rows))
+        b.add(id, r.first, r.second);
+}
+
 void DetailsModel::buildGroup(Builder &b, const IommuGroup &g) const
 {
     const int id = b.add(-1, tr("IOMMU group"), QString::number(g.id));
@@ -310,18 +369,7 @@ void DetailsModel::buildGroup(Builder &b, const IommuGroup &g) const
     const int why = b.add(-1, tr("Why these devices share the group"),
                           g.reasons.isEmpty() ? (g.devices.size() > 1 ? tr("not explained") : tr("single device"))
                                               : QString::number(g.reasons.size()));
-    for (const GroupReason &r : g.reasons) {
-        const int rr = b.add(why, fmt::groupReasonKindName(r.kind), fmt::firstSentence(r.text, 120), r.text);
-        b.addFunction(rr, tr("Culprit"), r.culprit.toString(), r.culprit);
-        if (r.missingAcsBits)
-            b.add(rr, tr("Missing ACS bits"), acsBits(r.missingAcsBits));
-        QStringList affected;
-        for (const PciAddress &a : r.affected)
-            affected << a.toString();
-        if (!affected.isEmpty())
-            b.add(rr, tr("Affected"), affected.join(QStringLiteral(", ")));
-        b.add(rr, tr("Explanation"), r.text, r.text);
-    }
+    buildReasons(b, why, g);
 
     const int res = b.add(-1, tr("Reserved regions"),
                           g.reservedRegionsKnown ? QString::number(g.reservedRegions.size()) : tr("unknown"));
@@ -408,6 +456,8 @@ QVariant DetailsModel::data(const QModelIndex &index, int role) const
     case GroupRole:
         return n.group;
     case KindRole:
+        if (!n.kind.isEmpty())
+            return n.kind;
         return n.parent < 0 ? QStringLiteral("section") : QStringLiteral("property");
     case SortRole:
         return n.row;

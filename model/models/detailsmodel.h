@@ -10,7 +10,8 @@ namespace devtopo {
 // A property tree for whatever the user selected: one PCI function (identity, driver, link,
 // decoded capabilities, SR-IOV, IOMMU) or one IOMMU group (members, reserved regions, usable IOVA,
 // viability, reasons). Rows that name a function carry AddressRole/PciAddressRole, rows that name
-// a group carry GroupRole, so a view can navigate from them.
+// a group carry GroupRole, so a view can navigate from them. A group reason's culprit (the port or
+// bridge to blame) has KindRole "culprit", so a view can point at it in the topology drawing.
 class DetailsModel : public QAbstractItemModel
 {
     Q_OBJECT
@@ -56,6 +57,7 @@ private:
         QList<int> children;
         std::optional<PciAddress> address;
         int group = -1;
+        QString kind; // KindRole when not the default "section"/"property", e.g. "culprit"
     };
     class Builder;
 
@@ -63,6 +65,8 @@ private:
     void buildFunction(Builder &b, const PciFunction &f) const;
     void buildCapabilities(Builder &b, int parent, const PciFunction &f) const;
     void buildGroup(Builder &b, const IommuGroup &g) const;
+    void buildReasons(Builder &b, int parent, const IommuGroup &g) const;
+    void buildMemoryOnlyNodes(Builder &b, int parent, const PciFunction &f) const;
 
     Topology m_topology;
     Subject m_subject = Subject::None;
