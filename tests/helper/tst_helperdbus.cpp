@@ -1,0 +1,404 @@
+// devtopo-helper end to end on a private bus: a dbus-daemon started by the test, the helper in
+// demo mode on it (the same protocol the system helper speaks), the client proxy generated from
+// the same XML. Authorisation refused -> every method refuses; a bad-input table for every
+// method, each refused with the host unchanged (scanned before and after); the demo host's
+// kernel rules through the protocol.
+
+#include "helperproxy.h"
+#include "scanner.h"
+#include "snapshot.h"
+
+#include <QDBusConnection>
+#include <QDBusConnectionInterface>
+#include <QDBusMessage>
+#include <QDBusMetaType>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+using namespace devtopo;
+
+namespace {
+const QString kService = u"io.github.devtopo.Helper1"_s;
+const QString kPath = u"/io/github/devtopo/Helper1"_s;
+const QString kInterface = u"io.github.devtopo.Helper1"_s;
+const QString kToken = u"bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3"_s;
+} // namespace
+
+class TestHelperDbus : public QObject
+{
+    Q_OBJECT
+
+    QProcess m_bus;
+    QString m_address;
+    std::unique_ptr<QProcess> m_helper;
+    std::unique_ptr<QTemporaryDir> m_tree;
+    int m_connections = 0;
+    QString m_connName;
+    bool m_badInputHelper = false;
+
+    QDBusConnection bus() const { return QDBusConnection(m_connName); }
+
+    bool startHelper(const QString &authority)
+    {
+        stopHelper();
+        m_badInputHelper = false;
+        m_tree = std::make_unique<QTemporaryDir>();
+        m_helper = std::make_unique<QProcess>();
+        m_helper->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_helper->start(QStringLiteral(DEVTOPO_HELPER_BIN),
+                        {u"--demo"_s, u"--address"_s, m_address, u"--authority"_s, authority, u"--demo-root"_s, m_tree->path()});
+        if (!m_helper->waitForStarted(5000))
+            return false;
+        // A fresh connection per helper so no handle or signal state leaks between tests.
+        if (!m_connName.isEmpty())
+            QDBusConnection::disconnectFromBus(m_connName);
+        m_connName = u"test-%1"_s.arg(++m_connections);
+        QDBusConnection c = QDBusConnection::connectToBus(m_address, m_connName);
+        for (int i = 0; i < 300; ++i) {
+            if (c.interface()->isServiceRegistered(kService))
+                return true;
+            QTest::qWait(50);
+        }
+        return false;
+    }
+    void stopHelper()
+    {
+        if (!m_helper)
+            return;
+        m_helper->terminate();
+        if (!m_helper->waitForFinished(5000))
+            m_helper->kill();
+        m_helper.reset();
+        // The name must be gone before the next helper starts.
+        QDBusConnection c(m_connName);
+        for (int i = 0; i < 100 && c.isConnected() && c.interface()->isServiceRegistered(kService); ++i)
+            QTest::qWait(50);
+    }
+
+    QString scanJson() const
+    {
+        ScanOptions o;
+        o.root = m_tree->path() + u"/current"_s;
+        Topology t = scanHost(o);
+        t.source.clear();
+        return QString::fromUtf8(QJsonDocument(topologyToJson(t)).toJson(QJsonDocument::Compact));
+    }
+
+    QDBusMessage call(const QString &method, const QVariantList &args) const
+    {
+        QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, kInterface, method);
+        m.setArguments(args);
+        return bus().call(m, QDBus::Block, 60000);
+    }
+
+    // The generated proxy's calls are asynchronous: wait, then look.
+    static bool done(QDBusPendingCall call)
+    {
+        call.waitForFinished();
+        if (call.isError())
+            qWarning() << call.error().message();
+        return !call.isError();
+    }
+    static QDBusError errorOf(QDBusPendingCall call)
+    {
+        call.waitForFinished();
+        return call.error();
+    }
+
+    // The arguments of a valid call of every method (handle 1 is opened first, group 17).
+    static QList<std::pair<QString, QVariantList>> validCalls()
+    {
+        return {
+            {u"OpenGroup"_s, {17}},
+            {u"GroupInfo"_s, {1u}},
+            {u"MapDma"_s, {1u, qulonglong(0x100000), qulonglong(0x200000), false}},
+            {u"DirtyStart"_s, {1u}},
+            {u"DirtyBitmap"_s, {1u, qulonglong(0x100000), qulonglong(0x200000)}},
+            {u"DirtyStop"_s, {1u}},
+            {u"UnmapDma"_s, {1u, qulonglong(0x100000), qulonglong(0x200000)}},
+            {u"CloseGroup"_s, {1u}},
+            {u"BindDriver"_s, {u"0000:1b:00.0"_s, u"vfio-pci"_s, false}},
+            {u"BindGroup"_s, {16, u"vfio-pci"_s, false}},
+            {u"RestoreDriver"_s, {u"0000:1b:00.0"_s}},
+            {u"PersistOverride"_s, {u"0000:1b:00.0"_s, u"vfio-pci"_s}},
+            {u"RemoveOverride"_s, {u"0000:1b:00.0"_s}},
+            {u"ResetDevice"_s, {u"0000:1b:00.0"_s, false}},
+            {u"SetNumVfs"_s, {u"0000:3b:00.0"_s, 2}},
+            {u"SetDriversAutoprobe"_s, {u"0000:3b:00.0"_s, false}},
+            {u"SetVfToken"_s, {u"0000:3b:00.1"_s, kToken}},
+            {u"OpenDevice"_s, {u"0000:1c:00.0"_s, QString()}},
+        };
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_bus.start(u"dbus-daemon"_s, {u"--session"_s, u"--nofork"_s, u"--nopidfile"_s, u"--print-address=1"_s});
+        if (!m_bus.waitForStarted(5000))
+            QSKIP("dbus-daemon is not installed");
+        QVERIFY(m_bus.waitForReadyRead(10000));
+        m_address = QString::fromLocal8Bit(m_bus.readLine().trimmed());
+        QVERIFY(!m_address.isEmpty());
+    }
+    void cleanupTestCase()
+    {
+        stopHelper();
+        if (!m_connName.isEmpty())
+            QDBusConnection::disconnectFromBus(m_connName);
+        m_bus.terminate();
+        m_bus.waitForFinished(5000);
+    }
+
+    void introspectionMatchesTheInterface()
+    {
+        QVERIFY(startHelper(u"allow"_s));
+        QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, u"org.freedesktop.DBus.Introspectable"_s, u"Introspect"_s);
+        const QString xml = bus().call(m).arguments().value(0).toString();
+        for (const auto &c : validCalls())
+            QVERIFY2(xml.contains(u"<method name=\"%1\">"_s.arg(c.first)), qPrintable(c.first));
+        // Typed methods only: nothing that runs commands or writes arbitrary paths.
+        QVERIFY(!xml.contains(u"\"Run"_s) && !xml.contains(u"\"Write"_s) && !xml.contains(u"\"Exec"_s));
+    }
+
+    void everyMethodRefusedWithoutAuthorization()
+    {
+        QVERIFY(startHelper(u"deny"_s));
+        const QString before = scanJson();
+        for (const auto &c : validCalls()) {
+            const QDBusMessage reply = call(c.first, c.second);
+            QCOMPARE(reply.type(), QDBusMessage::ErrorMessage);
+            QVERIFY2(reply.errorName() == u"io.github.devtopo.Error.NotAuthorized"_s, qPrintable(c.first + u": "_s + reply.errorName()));
+        }
+        QCOMPARE(scanJson(), before);
+    }
+
+    void actionsFileAuthorizesPerKind()
+    {
+        QTemporaryDir dir;
+        QFile f(dir.path() + u"/authority"_s);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("# test only\nio.github.devtopo.vfio allow\nio.github.devtopo.bind deny\n");
+        f.close();
+        QVERIFY(startHelper(f.fileName()));
+        QCOMPARE(call(u"OpenGroup"_s, {17}).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(call(u"BindDriver"_s, {u"0000:1b:00.0"_s, u"vfio-pci"_s, false}).errorName(), u"io.github.devtopo.Error.NotAuthorized"_s);
+        QCOMPARE(call(u"SetNumVfs"_s, {u"0000:3b:00.0"_s, 2}).errorName(), u"io.github.devtopo.Error.NotAuthorized"_s);
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QVariantList>("args");
+        QTest::addColumn<QString>("error");
+        const QString inval = u"io.github.devtopo.Error.InvalidArgument"_s;
+        const QString notFound = u"io.github.devtopo.Error.NotFound"_s;
+        const QString badHandle = u"io.github.devtopo.Error.BadHandle"_s;
+        const QString dev = u"0000:1b:00.0"_s;
+        auto row = [](const char *name, const QString &m, const QVariantList &a, const QString &e) {
+            QTest::newRow(name) << m << a << e;
+        };
+        row("bind: short address", u"BindDriver"_s, {u"1b:00.0"_s, u"vfio-pci"_s, false}, inval);
+        row("bind: malformed address", u"BindDriver"_s, {u"0000:1b:00.9"_s, u"vfio-pci"_s, false}, inval);
+        row("bind: traversal address", u"BindDriver"_s, {u"../../../sys/kernel"_s, u"vfio-pci"_s, false}, inval);
+        row("bind: address with slash", u"BindDriver"_s, {u"0000:1b:00.0/driver"_s, u"vfio-pci"_s, false}, inval);
+        row("bind: empty address", u"BindDriver"_s, {QString(), u"vfio-pci"_s, false}, inval);
+        row("bind: absent address", u"BindDriver"_s, {u"0000:99:00.0"_s, u"vfio-pci"_s, false}, notFound);
+        row("bind: ../ driver", u"BindDriver"_s, {dev, u"../vfio-pci"_s, false}, inval);
+        row("bind: / driver", u"BindDriver"_s, {dev, u"/vfio-pci"_s, false}, inval);
+        row("bind: .. driver", u"BindDriver"_s, {dev, u".."_s, false}, inval);
+        row("bind: space driver", u"BindDriver"_s, {dev, u"vfio-pci nvme"_s, false}, inval);
+        row("bind: newline driver", u"BindDriver"_s, {dev, u"vfio-pci\n"_s, false}, inval);
+        row("bind: unknown driver", u"BindDriver"_s, {dev, u"nosuchdrv"_s, false}, notFound);
+        row("group: negative", u"BindGroup"_s, {-1, u"vfio-pci"_s, false}, inval);
+        row("group: absent", u"BindGroup"_s, {9999, u"vfio-pci"_s, false}, notFound);
+        row("group: ../ driver", u"BindGroup"_s, {16, u"../x"_s, false}, inval);
+        row("group: unknown driver", u"BindGroup"_s, {16, u"nosuchdrv"_s, false}, notFound);
+        row("restore: malformed", u"RestoreDriver"_s, {u"junk"_s}, inval);
+        row("restore: never bound", u"RestoreDriver"_s, {dev}, notFound);
+        row("persist: path driver", u"PersistOverride"_s, {dev, u"../../etc/passwd"_s}, inval);
+        row("persist: path address", u"PersistOverride"_s, {u"0000:1b:00.0/.."_s, u"vfio-pci"_s}, inval);
+        row("unpersist: none", u"RemoveOverride"_s, {dev}, notFound);
+        row("unpersist: path address", u"RemoveOverride"_s, {u"../pci-0000:1b:00.0"_s}, inval);
+        row("reset: absent", u"ResetDevice"_s, {u"0000:ff:1f.7"_s, false}, notFound);
+        row("vfs: negative", u"SetNumVfs"_s, {u"0000:3b:00.0"_s, -1}, inval);
+        row("vfs: above totalvfs", u"SetNumVfs"_s, {u"0000:3b:00.0"_s, 65}, inval);
+        row("vfs: not a PF", u"SetNumVfs"_s, {u"0000:18:00.0"_s, 1}, notFound);
+        row("autoprobe: not a PF", u"SetDriversAutoprobe"_s, {u"0000:18:00.0"_s, true}, notFound);
+        row("token: junk uuid", u"SetVfToken"_s, {u"0000:3b:00.0"_s, u"not-a-uuid"_s}, inval);
+        row("token: braces", u"SetVfToken"_s, {u"0000:3b:00.0"_s, u"{bd8d9d2b-5a5f-4f5a-a211-f591514ba1f3}"_s}, inval);
+        row("token: no hyphens", u"SetVfToken"_s, {u"0000:3b:00.0"_s, u"bd8d9d2b5a5f4f5aa211f591514ba1f3"_s}, inval);
+        row("token: path address", u"SetVfToken"_s, {u"../0000:3b:00.0"_s, kToken}, inval);
+        row("open device: junk uuid", u"OpenDevice"_s, {u"0000:1c:00.0"_s, u"zz"_s}, inval);
+        row("open group: negative", u"OpenGroup"_s, {-5}, inval);
+        row("open group: absent", u"OpenGroup"_s, {100000}, notFound);
+        row("open group: no vfio node", u"OpenGroup"_s, {16}, notFound);
+        row("map: unaligned iova", u"MapDma"_s, {1u, qulonglong(0x100001), qulonglong(0x1000), false}, inval);
+        row("map: unaligned size", u"MapDma"_s, {1u, qulonglong(0x100000), qulonglong(0x1800), false}, inval);
+        row("map: zero size", u"MapDma"_s, {1u, qulonglong(0x100000), qulonglong(0), false}, inval);
+        row("map: negative size", u"MapDma"_s, {1u, qulonglong(0x100000), qulonglong(-0x2000), false}, inval);
+        row("map: huge size", u"MapDma"_s, {1u, qulonglong(0), qulonglong(1) << 42, false}, inval);
+        row("map: overflow", u"MapDma"_s, {1u, qulonglong(0xfffffffffffff000), qulonglong(0x2000), false}, inval);
+        row("map: huge iova", u"MapDma"_s, {1u, qulonglong(1) << 60, qulonglong(0x1000), false}, inval);
+        row("map: MSI window", u"MapDma"_s, {1u, qulonglong(0xfee00000), qulonglong(0x1000), false}, inval);
+        row("map: hugepage unaligned", u"MapDma"_s, {1u, qulonglong(0x101000), qulonglong(0x200000), true}, inval);
+        row("map: bad handle", u"MapDma"_s, {999u, qulonglong(0x100000), qulonglong(0x1000), false}, badHandle);
+        row("unmap: unaligned", u"UnmapDma"_s, {1u, qulonglong(0x1), qulonglong(0x1000)}, inval);
+        row("unmap: zero size", u"UnmapDma"_s, {1u, qulonglong(0), qulonglong(0)}, inval);
+        row("unmap: overflow", u"UnmapDma"_s, {1u, qulonglong(-0x1000), qulonglong(0x2000)}, inval);
+        row("dirty bitmap: not started", u"DirtyBitmap"_s, {1u, qulonglong(0x100000), qulonglong(0x1000)}, inval);
+        row("dirty bitmap: zero size", u"DirtyBitmap"_s, {1u, qulonglong(0), qulonglong(0)}, inval);
+        row("dirty start: bad handle", u"DirtyStart"_s, {999u}, badHandle);
+        row("dirty stop: bad handle", u"DirtyStop"_s, {999u}, badHandle);
+        row("info: bad handle", u"GroupInfo"_s, {999u}, badHandle);
+        row("close: bad handle", u"CloseGroup"_s, {999u}, badHandle);
+        row("close: handle 0", u"CloseGroup"_s, {0u}, badHandle);
+    }
+    void badInput()
+    {
+        QFETCH(QString, method);
+        QFETCH(QVariantList, args);
+        QFETCH(QString, error);
+        // One helper for the whole table: each refusal must leave it exactly as it was, so the
+        // rows after it see the same host (and the test stays fast).
+        if (!m_badInputHelper) {
+            QVERIFY(startHelper(u"allow"_s));
+            const QDBusMessage open = call(u"OpenGroup"_s, {17});
+            QCOMPARE(open.arguments().value(0).toUInt(), 1u);
+            m_badInputHelper = true;
+        }
+        const QString before = scanJson();
+        const QDBusMessage reply = call(method, args);
+        QCOMPARE(reply.type(), QDBusMessage::ErrorMessage);
+        QCOMPARE(reply.errorName(), error);
+        QVERIFY2(reply.errorMessage().contains(u": "_s), qPrintable(reply.errorMessage())); // "ERRNO: why"
+        QCOMPARE(scanJson(), before);
+        const QDBusMessage info = call(u"GroupInfo"_s, {1u});
+        QCOMPARE(info.type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(info.arguments().value(7).value<QDBusArgument>().currentType(), QDBusArgument::ArrayType);
+        QList<qulonglong> mappings;
+        info.arguments().value(7).value<QDBusArgument>() >> mappings;
+        QVERIFY(mappings.isEmpty());
+        QCOMPARE(info.arguments().value(4).toULongLong(), qulonglong(0)); // nothing locked
+    }
+
+    void kernelRulesThroughTheProtocol()
+    {
+        QVERIFY(startHelper(u"allow"_s));
+        IoGithubDevtopoHelper1Interface helper(kService, kPath, bus());
+        QSignalSpy progress(&helper, &IoGithubDevtopoHelper1Interface::Progress);
+        QSignalSpy changed(&helper, &IoGithubDevtopoHelper1Interface::HostChanged);
+
+        // EPERM: one function of group 16 on vfio-pci, the group is not viable.
+        QVERIFY(done(helper.BindDriver(u"0000:1b:00.0"_s, u"vfio-pci"_s, false)));
+        QDBusReply<uint> open = helper.OpenGroup(16);
+        QCOMPARE(open.error().name(), u"io.github.devtopo.Error.PermissionDenied"_s);
+        QVERIFY(open.error().message().startsWith(u"EPERM: "_s));
+        // The whole group: progress per device, the rescan shows all four on vfio-pci.
+        QDBusReply<QStringList> bound = helper.BindGroup(16, u"vfio-pci"_s, false);
+        QVERIFY2(bound.isValid(), qPrintable(bound.error().message()));
+        QVERIFY(bound.value().join(u'\n').contains(u"unbind snd_hda_intel from 0000:1b:00.1"_s));
+        QTRY_VERIFY(progress.size() >= 3);
+        QTRY_VERIFY(changed.size() >= 2);
+        ScanOptions o;
+        o.root = m_tree->path() + u"/current"_s;
+        const Topology t = scanHost(o);
+        for (const char *a : {"0000:1b:00.0", "0000:1b:00.1", "0000:1b:00.2", "0000:1b:00.3"})
+            QCOMPARE(t.function(*PciAddress::parse(QString::fromLatin1(a)))->driver, u"vfio-pci"_s);
+        QVERIFY(t.group(16)->viability.viable);
+        open = helper.OpenGroup(16);
+        QVERIFY2(open.isValid(), qPrintable(open.error().message()));
+        const uint h = open.value();
+
+        // DMA: EEXIST, EINVAL (MSI window), ENOMEM (memlock), dirty bitmap.
+        QVERIFY(done(helper.MapDma(h, 0x100000, 0x200000, false)));
+        QCOMPARE(errorOf(helper.MapDma(h, 0x100000, 0x200000, false)).name(), u"io.github.devtopo.Error.Exists"_s);
+        QDBusReply<QStringList> msi = helper.MapDma(h, 0xfee00000, 0x1000, false);
+        QCOMPARE(msi.error().name(), u"io.github.devtopo.Error.InvalidArgument"_s);
+        QVERIFY(msi.error().message().startsWith(u"EINVAL: "_s));
+        QDBusReply<QStringList> tooMuch = helper.MapDma(h, 0x40000000, quint64(63) << 20, false);
+        QCOMPARE(tooMuch.error().name(), u"io.github.devtopo.Error.NoResources"_s);
+        QVERIFY(tooMuch.error().message().contains(u"RLIMIT_MEMLOCK"_s));
+        QList<qulonglong> ranges, mappings;
+        qulonglong pageSizes = 0, locked = 0, limit = 0;
+        int dmaAvail = 0;
+        bool dirty = false;
+        QDBusReply<int> info = helper.GroupInfo(h, ranges, pageSizes, dmaAvail, locked, limit, dirty, mappings);
+        QCOMPARE(info.value(), 16);
+        QCOMPARE(mappings, (QList<qulonglong>{0x100000, 0x200000}));
+        QCOMPARE(locked, qulonglong(0x200000));
+        QCOMPARE(limit, qulonglong(64) << 20);
+        QVERIFY(ranges.size() >= 4 && ranges.size() % 2 == 0);
+        QVERIFY(done(helper.DirtyStart(h)));
+        QByteArray bitmap;
+        QDBusReply<qulonglong> page = helper.DirtyBitmap(h, 0x100000, 0x400000, bitmap);
+        QCOMPARE(page.value(), qulonglong(4096));
+        QCOMPARE(bitmap.size(), 1024 / 8);
+        QCOMPARE(bitmap.count(char(0xff)), 512 / 8); // the 2 MiB mapped: 512 pages dirty
+        QVERIFY(done(helper.DirtyStop(h)));
+        QCOMPARE(QDBusReply<qulonglong>(helper.UnmapDma(h, 0x100000, 0x200000)).value(), qulonglong(0x200000));
+        // Busy: a device of an open group cannot be restored.
+        QCOMPARE(errorOf(helper.RestoreDriver(u"0000:1b:00.1"_s)).name(), u"io.github.devtopo.Error.Busy"_s);
+        QVERIFY(done(helper.CloseGroup(h)));
+        QVERIFY(done(helper.RestoreDriver(u"0000:1b:00.1"_s)));
+
+        // SR-IOV: 8 -> 4 goes through 0.
+        QDBusReply<QStringList> vfs = helper.SetNumVfs(u"0000:3b:00.0"_s, 4);
+        QVERIFY2(vfs.isValid(), qPrintable(vfs.error().message()));
+        QCOMPARE(vfs.value().size(), 2);
+
+        // VF token: EACCES without it or with a wrong one, accepted with the right one.
+        QVERIFY(done(helper.BindDriver(u"0000:3b:00.1"_s, u"vfio-pci"_s, false)));
+        QVERIFY(done(helper.SetVfToken(u"0000:3b:00.1"_s, kToken)));
+        QVERIFY(done(helper.SetNumVfs(u"0000:3b:00.1"_s, 1)));
+        const Topology t2 = scanHost(o);
+        const QList<PciAddress> vfList = t2.function(*PciAddress::parse(u"0000:3b:00.1"_s))->vfs;
+        QCOMPARE(vfList.size(), 1);
+        const QString vf = vfList.first().toString();
+        QDBusReply<QStringList> noToken = helper.OpenDevice(vf, QString());
+        QCOMPARE(noToken.error().name(), u"io.github.devtopo.Error.PermissionDenied"_s);
+        QCOMPARE(noToken.error().message(), u"EACCES: VF token required to access device"_s);
+        QCOMPARE(errorOf(helper.OpenDevice(vf, u"00000000-0000-0000-0000-000000000001"_s)).message(),
+                 u"EACCES: Incorrect VF token provided for device"_s);
+        QVERIFY(done(helper.OpenDevice(vf, kToken)));
+
+        // Busy: the simulated root disk is in use; force overrides.
+        QDBusReply<QStringList> disk = helper.BindDriver(u"0000:18:00.0"_s, u"vfio-pci"_s, false);
+        QCOMPARE(disk.error().name(), u"io.github.devtopo.Error.Busy"_s);
+        QVERIFY(disk.error().message().contains(u"mounted on /"_s));
+    }
+
+    void handlesBelongToTheirCaller()
+    {
+        QVERIFY(startHelper(u"allow"_s));
+        const QDBusMessage open = call(u"OpenGroup"_s, {17});
+        const uint h = open.arguments().value(0).toUInt();
+        QVERIFY(h > 0);
+        // Another client on the same bus cannot use (or even see) the handle.
+        QDBusConnection other = QDBusConnection::connectToBus(m_address, u"other-client"_s);
+        QDBusMessage m = QDBusMessage::createMethodCall(kService, kPath, kInterface, u"MapDma"_s);
+        m.setArguments({h, qulonglong(0x100000), qulonglong(0x1000), false});
+        QCOMPARE(other.call(m).errorName(), u"io.github.devtopo.Error.BadHandle"_s);
+        // When the owner leaves the bus, its group is closed: a new owner can open it.
+        QDBusConnection::disconnectFromBus(m_connName);
+        QDBusMessage reopen = QDBusMessage::createMethodCall(kService, kPath, kInterface, u"OpenGroup"_s);
+        reopen.setArguments({17});
+        QDBusMessage again;
+        for (int i = 0; i < 100; ++i) {
+            again = other.call(reopen);
+            if (again.type() == QDBusMessage::ReplyMessage)
+                break;
+            QTest::qWait(50);
+        }
+        QVERIFY2(again.type() == QDBusMessage::ReplyMessage, qPrintable(again.errorMessage()));
+        QDBusConnection::disconnectFromBus(u"other-client"_s);
+        m_connName = u"test-%1"_s.arg(++m_connections);
+        QDBusConnection::connectToBus(m_address, m_connName);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHelperDbus)
+#include "tst_helperdbus.moc"
