@@ -8,6 +8,7 @@ packages=(
     qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6svg6-dev libgl-dev
     libpci-dev pciutils libspdlog-dev libarchive-dev
     hwloc-nox time dbus xauth xvfb
+    qt6-base-dev-tools dbus-daemon polkitd
 )
 missing=()
 for p in "${packages[@]}"; do
