@@ -10,6 +10,8 @@
 #include "scalehost.h"
 
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
@@ -73,6 +75,41 @@ Measure median(const QString &program, const QStringList &args, const QProcessEn
     return all[all.size() / 2];
 }
 
+// hwloc refuses a root without a CPU topology; give it 2 sockets x 4 cores so lstopo really
+// walks the same PCI tree instead of failing early.
+void addCpuTopology(const QString &root)
+{
+    auto write = [](const QString &path, const QByteArray &content) {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile f(path);
+        if (f.open(QIODevice::WriteOnly))
+            f.write(content);
+    };
+    const QString cpu = root + QStringLiteral("/sys/devices/system/cpu");
+    write(cpu + QStringLiteral("/online"), "0-7\n");
+    write(cpu + QStringLiteral("/possible"), "0-7\n");
+    QByteArray cpuinfo;
+    for (int i = 0; i < 8; ++i) {
+        const QString t = cpu + QStringLiteral("/cpu%1/topology/").arg(i);
+        const QByteArray pkg = QByteArray::number(i / 4);
+        write(t + QStringLiteral("physical_package_id"), pkg + '\n');
+        write(t + QStringLiteral("core_id"), QByteArray::number(i % 4) + '\n');
+        write(t + QStringLiteral("thread_siblings_list"), QByteArray::number(i) + '\n');
+        write(t + QStringLiteral("core_siblings_list"), i < 4 ? "0-3\n" : "4-7\n");
+        write(t + QStringLiteral("package_cpus_list"), i < 4 ? "0-3\n" : "4-7\n");
+        // hwloc reads the mask forms.
+        const QByteArray own = QByteArray::number(1 << i, 16) + '\n';
+        const QByteArray pkgMask = i < 4 ? "0f\n" : "f0\n";
+        write(t + QStringLiteral("thread_siblings"), own);
+        write(t + QStringLiteral("core_cpus"), own);
+        write(t + QStringLiteral("core_siblings"), pkgMask);
+        write(t + QStringLiteral("package_cpus"), pkgMask);
+        write(cpu + QStringLiteral("/cpu%1/online").arg(i), "1\n");
+        cpuinfo += "processor\t: " + QByteArray::number(i) + "\nphysical id\t: " + pkg + "\n\n";
+    }
+    write(root + QStringLiteral("/proc/cpuinfo"), cpuinfo);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -93,6 +130,7 @@ int main(int argc, char **argv)
         return 1;
     }
     out << "generated " << root << " in " << gen.elapsed() << " ms\n";
+    addCpuTopology(root);
     if (args.size() > 3) // keep a copy for profiling; the generated root dies with this process
         QProcess::execute(QStringLiteral("cp"), {QStringLiteral("-a"), root, args[3]});
 
@@ -102,6 +140,8 @@ int main(int argc, char **argv)
     QList<Row> rows;
     // Warm the page cache once so every tool reads from memory.
     run(cli, {QStringLiteral("scan"), QStringLiteral("-q"), QStringLiteral("--root"), root}, env);
+    rows << Row{QStringLiteral("devtopo-cli scan (model)"),
+                median(cli, {QStringLiteral("scan"), QStringLiteral("-q"), QStringLiteral("--root"), root}, env, runs)};
     rows << Row{QStringLiteral("devtopo-cli scan --json"),
                 median(cli, {QStringLiteral("scan"), QStringLiteral("--json"), QStringLiteral("-q"), QStringLiteral("--root"), root}, env, runs)};
     const QString lspci = QStandardPaths::findExecutable(QStringLiteral("lspci"));
