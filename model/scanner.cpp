@@ -8,6 +8,7 @@
 #include "variantdrivers.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QHash>
 #include <QMap>
 #include <QMutex>
@@ -461,9 +462,9 @@ VariantDriverIndex loadVariantIndex(const SysfsReader &sys, const ScanOptions &o
         candidates << sys.absolute(QStringLiteral("lib/modules/%1/modules.alias").arg(release))
                    << sys.absolute(QStringLiteral("usr/lib/modules/%1/modules.alias").arg(release));
     for (const QString &c : std::as_const(candidates)) {
-        SysfsReader any(QStringLiteral("/"));
-        if (auto content = any.readFile(c.mid(1), 64 << 20))
-            return VariantDriverIndex::fromAliasFile(*content);
+        QFile file(c);
+        if (file.open(QIODevice::ReadOnly))
+            return VariantDriverIndex::fromAliasFile(file.read(64 << 20));
     }
     if (!candidates.isEmpty())
         warnings->append(QStringLiteral("modules.alias not found (%1): no VFIO variant driver suggestions")
