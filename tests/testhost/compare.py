@@ -11,6 +11,9 @@ probe-*.json) and checks one aspect:
               partially bound one (which must also make VFIO_GROUP_SET_CONTAINER fail with EPERM)
   sriov       after sriov_numvfs=2 the VFs, their groups and physfn/virtfn links are there (kernel)
               and devtopo shows the same
+  actions     devtopo's own LinuxHost (devtopo-hostctl in the guest, hostctl.jsonl) did what it said
+              and the kernel agrees: bind-force/restore of a lone function, EPERM on a partly bound
+              group then DMA map/unmap/dirty bitmap on the whole group, numvfs 2/3/0, the VF token
 
 Exit 0 when everything holds, 1 on any mismatch (each one printed), 77 (ctest SKIP_RETURN_CODE)
 when the kernel-side part held but devtopo's output is missing because devtopo-cli was not built.
@@ -354,7 +357,164 @@ def check_sriov(results, rep):
                            sorted(t.groups[t.fns[vf]["group"]]["members"]))
 
 
-CHECKS = {"scan": check_scan, "iova": check_iova, "viability": check_viability, "sriov": check_sriov}
+class HostctlLog:
+    """hostctl.jsonl: per scenario, the devtopo-hostctl steps and the sysfs observations, in order."""
+
+    def __init__(self, path):
+        self.steps = {}      # scenario -> [step dict]
+        self.observed = {}   # scenario -> {key: [values in order]}
+        self.order = []      # scenarios in the order they ran
+        sc = None
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                o = json.loads(line)
+                if "run" in o:
+                    sc = o["scenario"]
+                elif "observe" in o:
+                    sc = o["scenario"]
+                    self.observed.setdefault(sc, {}).setdefault(o["observe"], []).append(o["value"])
+                    continue
+                if sc not in self.order:
+                    self.order.append(sc)
+                if "step" in o:
+                    self.steps.setdefault(sc, []).append(o)
+
+    def seen(self, sc, key):
+        return self.observed.get(sc, {}).get(key, [])
+
+
+def step_text(st):
+    if st is None:
+        return "no such step (hostctl stopped early?)"
+    return "ok" if st.get("ok") else f"{st.get('errno')}: {st.get('message')}"
+
+
+def check_actions(results, rep):
+    hp = load(results, "hostctl.jsonl")
+    if hp is None:
+        tp = load(results, "truth-vfio.txt")
+        rep.check(tp is not None, "no truth-vfio.txt: the boot did not get through its stages")
+        rep.skip("no hostctl.jsonl: devtopo-hostctl was not built, so not in the guest")
+        return
+    err = os.path.join(results, "hostctl.err")
+    log = HostctlLog(hp)
+    actions = {}
+    for line in open(os.path.join(results, "actions.txt")):
+        k, _, v = line.strip().partition(" ")
+        actions.setdefault(k, v)
+    before = Truth(os.path.join(results, "truth-before.txt"))
+
+    def steps(sc, names):
+        got = log.steps.get(sc, [])
+        rep.eq(f"[{sc}] hostctl steps", [x["step"] for x in got], names)
+        return got + [None] * (len(names) - len(got))
+
+    def ok(sc, st, what):
+        rep.check(st is not None and st.get("ok") is True, f"[{sc}] {what}: {step_text(st)}")
+
+    def fails(sc, st, what, e):
+        rep.check(st is not None and st.get("ok") is False and st.get("errno") == e,
+                  f"[{sc}] {what}: want {e}, got {step_text(st)}")
+
+    def seq(sc, key, want):
+        rep.eq(f"[{sc}] kernel {key} (in order)", log.seen(sc, key), want)
+
+    # 1: a lone function, bind-force to vfio-pci, then restore: the kernel's driver link follows.
+    a = addr(actions.get("hostctl_alone"))
+    alone = log.seen("alone", "driver " + a) if a else []
+    if rep.check(a is not None and alone, "[alone] no lone function was exercised"):
+        orig = before.fns[a]["driver"]
+        rep.check(orig not in (None, "vfio-pci"), f"[alone] {a} should boot on its own driver, has {orig}")
+        b, r = steps("alone", ["bind-force", "restore"])
+        ok("alone", b, f"bind-force {a} vfio-pci")
+        ok("alone", r, f"restore {a}")
+        seq("alone", "driver " + a, [orig, "vfio-pci", orig])
+        seq("alone", "driver_override " + a, ["(null)", "vfio-pci", "(null)"])
+
+    # 2: a multifunction group, partly bound (EPERM), then wholly (DMA), then restored.
+    mf = addr(actions.get("partial_bind"))
+    if mf:
+        sib = mf[:-1] + "1"
+        g = num((log.seen("group", "group") or [None])[0])
+        o0, o1 = before.fns[mf]["driver"], before.fns[sib]["driver"]
+        names = ["bind-force", "open-group", "bind-group", "open-group", "info", "map", "map", "map",
+                 "dirty-start", "bitmap", "dirty-stop", "unmap", "close", "restore", "restore"]
+        (bf, og1, bg, og2, info, m1, m2, m3, ds, bm, dp, um, cl, r0, r1) = steps("group", names)
+        ok("group", bf, f"bind-force {mf} vfio-pci")
+        fails("group", og1, f"open-group {g} with only {mf} on vfio-pci", "EPERM")
+        ok("group", bg, f"bind-group {g} vfio-pci")
+        ok("group", og2, f"open-group {g} once wholly on vfio-pci")
+        ok("group", info, "info")
+        if info is not None and info.get("ok"):
+            ranges = [(num(s_), num(e_)) for s_, e_ in info.get("iova_ranges") or []]
+            rep.eq("[group] info iova_ranges", ranges, [(0x0, 0xfedfffff), (0xfef00000, 0xffffffffffff)])
+            rep.eq("[group] info dma_avail", info.get("dma_avail"), 65535)
+            probe = load_probe(results, "vfio")
+            if probe and g in probe:
+                # The same group asked by the independent probe at the vfio stage.
+                rep.eq("[group] info iova_ranges vs devtopo-vfio-probe", ranges,
+                       [(num(r_["start"]), num(r_["end"])) for r_ in probe[g]["iova_ranges"]])
+                rep.eq("[group] info page_sizes vs devtopo-vfio-probe", num(info.get("page_sizes")),
+                       num(probe[g]["iova_pgsizes"]))
+        ok("group", m1, "map 0x100000 0x200000")
+        fails("group", m2, "the same map again", "EEXIST")
+        fails("group", m3, "map 0xfee00000 0x1000 (the MSI window)", "EINVAL")
+        ok("group", ds, "dirty-start")
+        ok("group", bm, "bitmap 0x100000 0x200000")
+        if bm is not None and bm.get("ok"):
+            rep.eq("[group] bitmap (dirty_pages, pages, page_size)",
+                   (bm.get("dirty_pages"), bm.get("pages"), num(bm.get("page_size"))), (512, 512, 0x1000))
+        ok("group", dp, "dirty-stop")
+        ok("group", um, "unmap 0x100000 0x200000")
+        if um is not None and um.get("ok"):
+            rep.eq("[group] unmapped", num(um.get("unmapped")), 0x200000)
+        ok("group", cl, "close")
+        ok("group", r0, f"restore {mf}")
+        ok("group", r1, f"restore {sib}")
+        seq("group", "driver " + mf, ["vfio-pci", "vfio-pci", o0])
+        seq("group", "driver " + sib, [o1, "vfio-pci", o1])
+        seq("group", "driver_override " + mf, ["vfio-pci", "vfio-pci", "(null)"])
+        seq("group", "driver_override " + sib, ["(null)", "vfio-pci", "(null)"])
+
+    # 3 and 4: the SR-IOV PF.
+    pf = addr(actions.get("sriov_pf"))
+    if pf:
+        opf = before.fns[pf]["driver"]
+        n2, n3, n0 = steps("sriov", ["numvfs", "numvfs", "numvfs"])
+        ok("sriov", n2, "numvfs 2")
+        ok("sriov", n3, "numvfs 3 (LinuxHost goes through 0)")
+        ok("sriov", n0, "numvfs 0")
+        seq("sriov", "driver " + pf, [opf])
+        seq("sriov", "sriov_numvfs " + pf, ["2", "3", "0"])
+        seq("sriov", "virtfn_links " + pf, ["2", "3", "0"])
+        if n3 is not None and n3.get("ok"):
+            rep.check(any("disable the 2 VFs" in c for c in n3.get("changes", [])),
+                      f"[sriov] numvfs 2 -> 3 should go through 0: changes {n3.get('changes')}")
+
+        vf = (log.seen("token", "vf") or ["-"])[0]
+        bf, tk, nv, od_none, od_bad, od_good, nv0, rs = steps(
+            "token", ["bind-force", "token", "numvfs", "open-device", "open-device", "open-device", "numvfs", "restore"])
+        ok("token", bf, f"bind-force {pf} vfio-pci")
+        ok("token", tk, f"token {pf}")
+        ok("token", nv, f"numvfs {pf} 1 on vfio-pci")
+        rep.check(vf != "-", f"[token] {pf} on vfio-pci made no VF")
+        seq("token", "driver " + pf, ["vfio-pci", opf])
+        seq("token", "sriov_numvfs " + pf, ["1", "0"])
+        seq("token", "driver " + vf, ["vfio-pci"])
+        fails("token", od_none, f"open-device {vf} without a VF token", "EACCES")
+        fails("token", od_bad, f"open-device {vf} with a wrong VF token", "EACCES")
+        ok("token", od_good, f"open-device {vf} with the PF's VF token")
+        ok("token", nv0, "numvfs 0")
+        ok("token", rs, f"restore {pf}")
+    if os.path.isfile(err) and os.path.getsize(err) > 0:
+        print("NOTE actions: devtopo-hostctl stderr: " + open(err, errors="replace").read().strip().replace("\n", " | ")[-600:])
+
+
+CHECKS = {"scan": check_scan, "iova": check_iova, "viability": check_viability, "sriov": check_sriov,
+          "actions": check_actions}
 
 
 def main():

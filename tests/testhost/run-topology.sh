@@ -4,26 +4,28 @@
 #   OUT/serial.log          the guest's serial console (kernel log + "TB:" progress lines)
 #   OUT/qemu-stderr.log     QEMU's own messages (an abort shows up here)
 #   OUT/qemu-cmdline.txt    the exact command line
-#   OUT/share/out/          what the guest wrote: truth-*.txt, scan-*.json, probe-*.json, fixtures/, dmesg.txt
+#   OUT/share/out/          what the guest wrote: truth-*.txt, scan-*.json, probe-*.json, fixtures/,
+#                           hostctl.jsonl (devtopo-hostctl, the actions stage), dmesg.txt
 #   OUT/status.txt          result=ok|guest-failed|emulator-fault|timeout, attempts, seconds
 # An emulator fault (QEMU aborting or crashing) or a hang is not a failed check: the topology is
 # booted again, at most RETRIES more times. A guest that ran but failed is not retried.
 #
-# Usage: run-topology.sh --cache DIR --out DIR [--cli PATH] [--probe PATH] [--timeout SEC]
-#                        [--retries N] TOPOLOGY.topo
+# Usage: run-topology.sh --cache DIR --out DIR [--cli PATH] [--probe PATH] [--hostctl PATH]
+#                        [--timeout SEC] [--retries N] TOPOLOGY.topo
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-CACHE= OUT= CLI= PROBE= TIMEOUT=420 RETRIES=2 TOPO=
+CACHE= OUT= CLI= PROBE= HOSTCTL= TIMEOUT=420 RETRIES=2 TOPO=
 while [ $# -gt 0 ]; do
     case "$1" in
         --cache) CACHE=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         --cli) CLI=$2; shift 2 ;;
         --probe) PROBE=$2; shift 2 ;;
+        --hostctl) HOSTCTL=$2; shift 2 ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
         --retries) RETRIES=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         -*) th_die "unknown option $1" ;;
         *) TOPO=$1; shift ;;
     esac
@@ -82,6 +84,7 @@ add_host_binary() {
 rm -f "$SHARE/sysroot/bin/"*
 [ -n "$CLI" ] && add_host_binary "$CLI" devtopo-cli
 [ -n "$PROBE" ] && add_host_binary "$PROBE" devtopo-vfio-probe
+[ -n "$HOSTCTL" ] && add_host_binary "$HOSTCTL" devtopo-hostctl
 for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
     [ -f "$ids" ] && { cp -u "$ids" "$SHARE/sysroot/pci.ids"; break; }
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Self-test of compare.py without QEMU.
 
-selftest/q35-basic/ holds what one real boot gathered (truth-*.txt, probe-*.json, actions.txt).
+selftest/q35-basic/ holds what one real boot gathered (truth-*.txt, probe-*.json, actions.txt,
+hostctl.jsonl).
 This builds the devtopo-cli scan JSON a correct devtopo would print for each stage (same fields as
 model/snapshot.cpp's topologyToJson), checks that every compare.py check passes on it, then breaks
 one thing per check and checks that compare.py notices.
@@ -103,6 +104,40 @@ def main():
         broken("partial", lambda d: grp(d, 15).__setitem__("viable", True), "viability", "group 15 viable")
         broken("vfs", lambda d: dev(d, "0000:01:10.2").__setitem__("physfn", None), "sriov", "VF 0000:01:10.2 physfn")
         broken("vfs", lambda d: d["devices"].remove(dev(d, "0000:01:10.0")), "scan", "set of functions")
+
+        # actions: the recorded hostctl.jsonl with one line changed as if LinuxHost or the kernel did otherwise.
+        hj = os.path.join(res, "hostctl.jsonl")
+        with open(hj) as f:
+            recorded = f.read()
+
+        def broken_actions(old, new, expect):
+            nonlocal failures
+            assert old in recorded, old
+            with open(hj, "w") as f:
+                f.write(recorded.replace(old, new, 1))
+            rc, out = run(res, "actions")
+            ok = rc == 1 and expect in out
+            failures += not ok
+            print(f"{'PASS' if ok else 'FAIL'}: actions notices: {expect} (exit {rc})")
+            if not ok:
+                print(out)
+            with open(hj, "w") as f:
+                f.write(recorded)
+
+        broken_actions('"opened 0000:01:10.0 with vf_token"],"ok":true',
+                       '],"errno":"EACCES","message":"x","ok":false', "with the PF's VF token")
+        broken_actions('"errno":"EPERM"', '"errno":"EBUSY"', "open-group 15 with only 0000:08:00.0")
+        broken_actions('"dirty_pages":512', '"dirty_pages":0', "bitmap (dirty_pages")
+        broken_actions('{"scenario":"alone","observe":"driver 0000:03:00.0","value":"nvme"}\n{"scenario":"alone","observe":"driver_override 0000:03:00.0","value":"(null)"}\n{"scenario":"group"',
+                       '{"scenario":"alone","observe":"driver 0000:03:00.0","value":"vfio-pci"}\n{"scenario":"alone","observe":"driver_override 0000:03:00.0","value":"(null)"}\n{"scenario":"group"',
+                       "kernel driver 0000:03:00.0")
+        broken_actions('"virtfn_links 0000:01:00.0","value":"3"', '"virtfn_links 0000:01:00.0","value":"2"',
+                       "virtfn_links 0000:01:00.0")
+        os.remove(hj)
+        rc, out = run(res, "actions")
+        ok = rc == compare.SKIP
+        failures += not ok
+        print(f"{'PASS' if ok else 'FAIL'}: no devtopo-hostctl is a skip (exit {rc})")
 
         os.remove(os.path.join(res, "scan-vfio.json"))
         with open(os.path.join(res, "scan-vfio.err"), "w") as f:

@@ -6,7 +6,8 @@
 # The host compares them afterwards; this script asserts nothing itself.
 #
 # Stages: before (as booted) -> vfs (SR-IOV VFs on the PF) -> partial (one function of a
-# multifunction group on vfio-pci) -> vfio (every endpoint on vfio-pci, VFs re-created under vfio-pci).
+# multifunction group on vfio-pci) -> vfio (every endpoint on vfio-pci, VFs re-created under vfio-pci)
+# -> actions (devtopo-hostctl drives devtopo's LinuxHost: bind/restore, group DMA, numvfs, VF token).
 set -u
 SHARE=/share
 OUT=$SHARE/out
@@ -258,6 +259,91 @@ if [ -f "/lib/modules/$(cat /proc/sys/kernel/osrelease)/extra/mtty.ko" ]; then
     fi
 else
     echo "mtty_load absent" >> "$OUT/actions.txt"
+fi
+
+# --- actions: devtopo's own LinuxHost (devtopo-hostctl) against the real kernel -------------------
+# After every other stage, so nothing it does changes what they saw. hostctl.jsonl holds, in order,
+# a {"scenario":S,"run":"ARGS"} line before each devtopo-hostctl run, its JSON lines (one per step),
+# and {"scenario":S,"observe":KEY,"value":V} lines with what sysfs shows right after. compare.py actions
+# asserts on them. Topology env: HOSTCTL_ALONE (a function alone in its group), PARTIAL_BIND, SRIOV_PF.
+HJ=$OUT/hostctl.jsonl
+hostctl() { # SCENARIO STEPS...
+    local sc=$1; shift
+    echo "{\"scenario\":\"$sc\",\"run\":\"$*\"}" >> "$HJ"
+    run_host_bin devtopo-hostctl --records /run/devtopo-hostctl/records.json "$@" >> "$HJ" 2>> "$OUT/hostctl.err"
+}
+observe() { echo "{\"scenario\":\"$1\",\"observe\":\"$2\",\"value\":\"$3\"}" >> "$HJ"; }
+drv_of() { local l=-; [ -e "$P/$1/driver" ] && { l=$(readlink "$P/$1/driver"); l=${l##*/}; }; echo "$l"; }
+observe_fn() { # SCENARIO ADDR: its driver and driver_override
+    local o; read -r o < "$P/$2/driver_override"
+    observe "$1" "driver $2" "$(drv_of "$2")"
+    observe "$1" "driver_override $2" "$o"
+}
+observe_vfs() { # SCENARIO PF: sriov_numvfs and the virtfn links
+    local n k=0 v; read -r n < "$P/$2/sriov_numvfs"
+    for v in "$P/$2"/virtfn*; do [ -e "$v" ] && k=$((k + 1)); done
+    observe "$1" "sriov_numvfs $2" "$n"
+    observe "$1" "virtfn_links $2" "$k"
+}
+to_host_driver() { # ADDR: off vfio-pci, back to whatever the kernel picks (as booted)
+    echo > "$P/$1/driver_override"
+    [ -e "$P/$1/driver" ] && echo "$1" > "$P/$1/driver/unbind"
+    echo "$1" > /sys/bus/pci/drivers_probe
+    echo "hostctl_prep $1 $(drv_of "$1")" >> "$OUT/actions.txt"
+}
+if have_bin devtopo-hostctl && [ -n "${HOSTCTL_ALONE:-}" ]; then
+    note "stage actions: devtopo-hostctl"
+    : > "$HJ"
+    # The vfio stage left everything on vfio-pci: give these back to their own drivers first.
+    [ -n "$pf" ] && set_numvfs "$pf" 0
+    for d in "$HOSTCTL_ALONE" $mf ${mf%.?}.1 $pf; do [ -e "$P/$d" ] && to_host_driver "$d"; done
+
+    # 1: one function alone in its group, to vfio-pci and back.
+    a=$HOSTCTL_ALONE
+    echo "hostctl_alone $a" >> "$OUT/actions.txt"
+    observe_fn alone "$a"
+    hostctl alone bind-force "$a" vfio-pci
+    observe_fn alone "$a"
+    hostctl alone restore "$a"
+    observe_fn alone "$a"
+
+    # 2: a multifunction group, first partly then wholly on vfio-pci; DMA through LinuxHost.
+    if [ -n "$mf" ]; then
+        g=$(readlink "$P/$mf/iommu_group"); g=${g##*/}
+        observe group group "$g"
+        hostctl group bind-force "$mf" vfio-pci open-group "$g"
+        observe_fn group "$mf"; observe_fn group "${mf%.?}.1"
+        hostctl group bind-group "$g" vfio-pci open-group "$g" info map 0x100000 0x200000 map 0x100000 0x200000 \
+            map 0xfee00000 0x1000 dirty-start bitmap 0x100000 0x200000 dirty-stop unmap 0x100000 0x200000 close
+        observe_fn group "$mf"; observe_fn group "${mf%.?}.1"
+        hostctl group restore "$mf" restore "${mf%.?}.1"
+        observe_fn group "$mf"; observe_fn group "${mf%.?}.1"
+    fi
+
+    if [ -n "$pf" ]; then
+        # 3: VF counts on the PF under its own driver; 2 -> 3 goes through 0 in LinuxHost.
+        observe_fn sriov "$pf"
+        for n in 2 3 0; do
+            hostctl sriov numvfs "$pf" "$n"
+            observe_vfs sriov "$pf"
+        done
+
+        # 4: the VF token of a PF on vfio-pci.
+        tok=5d0b4f6c-3a8e-4c2b-9f1e-6a7b8c9d0e1f
+        bad=00000000-1111-2222-3333-444444444444
+        hostctl token bind-force "$pf" vfio-pci token "$pf" "$tok" numvfs "$pf" 1
+        observe_fn token "$pf"; observe_vfs token "$pf"
+        vf=$(readlink "$P/$pf/virtfn0" 2>/dev/null); vf=${vf##*/}
+        i=0; while [ -n "$vf" ] && [ ! -e "$P/$vf/driver" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+        observe token vf "${vf:--}"
+        if [ -n "$vf" ]; then
+            observe_fn token "$vf"
+            hostctl token open-device "$vf" - open-device "$vf" "$bad" open-device "$vf" "$tok"
+        fi
+        hostctl token numvfs "$pf" 0 restore "$pf"
+        observe_fn token "$pf"; observe_vfs token "$pf"
+    fi
+    note "stage actions: done"
 fi
 
 dmesg > "$OUT/dmesg.txt"
