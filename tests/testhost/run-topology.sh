@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
         --hostctl) HOSTCTL=$2; shift 2 ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
         --retries) RETRIES=$2; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         -*) th_die "unknown option $1" ;;
         *) TOPO=$1; shift ;;
     esac
