@@ -342,8 +342,9 @@ int Builder::addFunction(int parent, const PciFunction &f)
                 n.lines << TextLine{QStringLiteral("empty"), TextRole::Small, TextLine::Tone::Muted};
             break;
         default:
-            n.lines << TextLine{name, TextRole::Title} << TextLine{shortAddress(f.address), TextRole::Body}
-                    << driverLine(f.driver, shortClass(f));
+            // A VF's name is its PF's family name; its index is what tells the boxes apart.
+            n.lines << TextLine{f.isVf() ? QStringLiteral("VF %1 · ").arg(f.vfIndex) + name : name, TextRole::Title}
+                    << TextLine{shortAddress(f.address), TextRole::Body} << driverLine(f.driver, shortClass(f));
             break;
         }
         n.toolTip = f.address.toString() + QLatin1Char('\n') + fmt::functionName(f) + QLatin1Char('\n') + fmt::className(f)
