@@ -29,24 +29,6 @@ QTextStream &err()
 }
 } // namespace
 
-bool isDrawCommand(int argc, char **argv)
-{
-    // The first word that is neither an option nor an option's value. Options taking a value are
-    // the ones main() and this command know; "--opt=value" carries its own.
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        if (std::strcmp(a, "--root") == 0 || std::strcmp(a, "-o") == 0 || std::strcmp(a, "--output") == 0
-            || std::strcmp(a, "--kind") == 0) {
-            ++i;
-            continue;
-        }
-        if (a[0] == '-')
-            continue;
-        return std::strcmp(a, "draw") == 0;
-    }
-    return false;
-}
-
 int runDrawCommand(int argc, char **argv)
 {
     // A PNG or SVG needs fonts and a paint device, not a screen: without a display use Qt's

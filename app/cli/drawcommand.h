@@ -6,8 +6,6 @@
 
 namespace devtopo::cli {
 
-// True when the command word in argv is "draw".
-bool isDrawCommand(int argc, char **argv);
 // Creates the QGuiApplication (offscreen when there is no display), parses draw's options and
 // writes the file. Returns the process exit code.
 int runDrawCommand(int argc, char **argv);

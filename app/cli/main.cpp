@@ -6,6 +6,7 @@
 #include "source.h"
 
 #include "clioutput.h"
+#include "clicommand.h"
 #include "p2pcommand.h"
 #include "drawcommand.h"
 
@@ -105,9 +106,10 @@ bool writeText(const QByteArray &text, const QString &outputPath)
 
 int main(int argc, char **argv)
 {
-    if (cli::isDrawCommand(argc, argv))
+    const QString word = cli::commandWord(argc, argv);
+    if (word == QLatin1String("draw"))
         return cli::runDrawCommand(argc, argv); // needs a QGuiApplication, not this QCoreApplication
-    if (cli::isP2pCommand(argc, argv))
+    if (word == QLatin1String("p2p"))
         return cli::runP2pCommand(argc, argv); // options of its own: --kind, --no-vfs
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("devtopo-cli"));

@@ -30,23 +30,6 @@ QString padded(const QString &s, int width)
 
 } // namespace
 
-bool isP2pCommand(int argc, char **argv)
-{
-    // The first argument that is not an option (or an option's value) is the command.
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        if (std::strcmp(a, "--root") == 0 || std::strcmp(a, "-o") == 0 || std::strcmp(a, "--output") == 0
-            || std::strcmp(a, "--kind") == 0) {
-            ++i;
-            continue;
-        }
-        if (a[0] == '-')
-            continue;
-        return std::strcmp(a, "p2p") == 0;
-    }
-    return false;
-}
-
 void printP2pMatrix(const P2pEngine &engine, const P2pMatrix &matrix, QTextStream &out)
 {
     const Topology &topo = engine.topology();

@@ -12,8 +12,6 @@ struct P2pMatrix;
 
 namespace devtopo::cli {
 
-// True when the command word in argv is "p2p".
-bool isP2pCommand(int argc, char **argv);
 // Creates the QCoreApplication, parses p2p's options, scans the source and prints. Returns the
 // process exit code.
 int runP2pCommand(int argc, char **argv);
