@@ -156,14 +156,14 @@ void MainWindow::createDocks()
     tabifyDockWidget(sriov, units);
     details->raise();
     splitDockWidget(groups, iova, Qt::Horizontal);
-    // The P2P heat map shares the IOVA map's place; it gets every topology that loads. Not in
-    // m_docks (yet): the dock context menu still lists it.
+    // The P2P heat map shares the IOVA map's place; it gets every topology that loads.
     auto *p2p = new views::P2pHeatMapPanel(this);
     auto *p2pDock = new QDockWidget(tr("P2P"), this);
     p2pDock->setObjectName(QStringLiteral("p2pDock"));
     p2pDock->setWidget(p2p);
     addDockWidget(Qt::BottomDockWidgetArea, p2pDock);
     tabifyDockWidget(iova, p2pDock);
+    m_docks << p2pDock; // View menu, saved layout
     iova->raise();
     connect(this, &MainWindow::topologyLoaded, p2p, [this, p2p] { p2p->setTopology(m_topology); });
     connect(p2p, &views::P2pHeatMapPanel::functionActivated, this, &MainWindow::selectFunction);

@@ -125,7 +125,7 @@ private Q_SLOTS:
     void everyDockHasContent()
     {
         gui::MainWindow *w = m_window.get();
-        QCOMPARE(w->docks().size(), 5);
+        QCOMPARE(w->docks().size(), 6); // groups, details, SR-IOV, IOMMU units, IOVA map, P2P
         for (QDockWidget *d : w->docks()) {
             d->show();
             d->raise();
