@@ -185,23 +185,24 @@ int main(int argc, char **argv)
         cli::printWarnings(topo, err());
 
     const QString output = parser.value(QStringLiteral("output"));
-    if (command == QLatin1String("scan") || (command == QLatin1String("groups") && parser.isSet(QStringLiteral("json")))) {
-        QJsonObject json = topologyToJson(topo);
+    const bool json = parser.isSet(QStringLiteral("json"));
+    if (command == QLatin1String("scan") && !json) {
+        // Without --json, scan prints a summary; the full model is the JSON.
+        QString text;
+        QTextStream s(&text);
+        s << topo.functions.size() << " PCI functions, " << topo.groups.size() << " IOMMU groups, "
+          << topo.iommuUnits.size() << " IOMMU units, " << topo.numaNodes.size() << " NUMA nodes";
+        if (!topo.kernelRelease.isEmpty())
+            s << ", kernel " << topo.kernelRelease;
+        s << "\n";
+        s.flush();
+        return writeText(text.toUtf8(), output) ? Ok : Failure;
+    }
+    if (json && (command == QLatin1String("scan") || command == QLatin1String("groups"))) {
+        QJsonObject doc = topologyToJson(topo);
         if (command == QLatin1String("groups"))
-            json = QJsonObject{{QStringLiteral("groups"), json[u"groups"]}};
-        if (!parser.isSet(QStringLiteral("json")) && command == QLatin1String("scan")) {
-            // Without --json, scan prints a summary; the full model is the JSON.
-            QString text;
-            QTextStream s(&text);
-            s << topo.functions.size() << " PCI functions, " << topo.groups.size() << " IOMMU groups, "
-              << topo.iommuUnits.size() << " IOMMU units, " << topo.numaNodes.size() << " NUMA nodes";
-            if (!topo.kernelRelease.isEmpty())
-                s << ", kernel " << topo.kernelRelease;
-            s << "\n";
-            s.flush();
-            return writeText(text.toUtf8(), output) ? Ok : Failure;
-        }
-        return writeText(QJsonDocument(json).toJson(QJsonDocument::Indented), output) ? Ok : Failure;
+            doc = QJsonObject{{QStringLiteral("groups"), doc[u"groups"]}};
+        return writeText(QJsonDocument(doc).toJson(QJsonDocument::Indented), output) ? Ok : Failure;
     }
     QString text;
     QTextStream s(&text);
