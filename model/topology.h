@@ -276,6 +276,12 @@ struct Topology
     QHash<int, int> groupIndex;
 
     void reindex();
+    // Cheap when the lookups already match the lists (the usual case: scans and snapshots index).
+    void ensureIndexed()
+    {
+        if (functionIndex.size() != functions.size() || groupIndex.size() != groups.size())
+            reindex();
+    }
     const PciFunction *function(const PciAddress &a) const;
     PciFunction *function(const PciAddress &a);
     const IommuGroup *group(int id) const;

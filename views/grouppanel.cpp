@@ -100,9 +100,7 @@ GroupPanel::GroupPanel(QWidget *parent)
 void GroupPanel::setTopology(const Topology &topology)
 {
     m_topology = topology;
-    if (m_topology.groupIndex.size() != m_topology.groups.size()
-        || m_topology.functionIndex.size() != m_topology.functions.size())
-        m_topology.reindex();
+    m_topology.ensureIndexed();
     const int keep = m_current;
     m_model->setTopology(m_topology);
     m_iova->setTopology(m_topology);

@@ -80,9 +80,7 @@ TopologyView::TopologyView(QWidget *parent)
 void TopologyView::setTopology(const Topology &topology)
 {
     m_topology = topology;
-    if (m_topology.functionIndex.size() != m_topology.functions.size()
-        || m_topology.groupIndex.size() != m_topology.groups.size())
-        m_topology.reindex();
+    m_topology.ensureIndexed();
     // Expanded PFs, the selection and the highlighted port survive a rescan when they still exist.
     QSet<PciAddress> still;
     for (const PciAddress &pf : std::as_const(m_options.expandedPfs))

@@ -277,9 +277,7 @@ void MainWindow::setScanning(bool scanning)
 void MainWindow::applyTopology(const Topology &topology)
 {
     m_topology = topology;
-    if (m_topology.functionIndex.size() != m_topology.functions.size()
-        || m_topology.groupIndex.size() != m_topology.groups.size())
-        m_topology.reindex();
+    m_topology.ensureIndexed();
     const bool first = m_groups->currentGroup() < 0 && !m_tree->currentFunction();
     m_tree->setTopology(m_topology);
     m_groups->setTopology(m_topology);

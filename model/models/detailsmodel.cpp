@@ -68,9 +68,7 @@ void DetailsModel::setTopology(const Topology &topology)
 {
     beginResetModel();
     m_topology = topology;
-    if (m_topology.functionIndex.size() != m_topology.functions.size()
-        || m_topology.groupIndex.size() != m_topology.groups.size())
-        m_topology.reindex();
+    m_topology.ensureIndexed();
     rebuild();
     endResetModel();
 }

@@ -30,8 +30,7 @@ void P2pMatrixModel::setTopology(const Topology &topology)
     beginResetModel();
     m_engine.reset(); // it points into the topology about to be replaced
     m_topology = topology;
-    if (m_topology.functionIndex.size() != m_topology.functions.size())
-        m_topology.reindex();
+    m_topology.ensureIndexed();
     m_engine = std::make_unique<P2pEngine>(m_topology);
     recompute();
     endResetModel();

@@ -13,8 +13,7 @@ void SriovModel::setTopology(const Topology &topology)
 {
     beginResetModel();
     m_topology = topology;
-    if (m_topology.functionIndex.size() != m_topology.functions.size())
-        m_topology.reindex();
+    m_topology.ensureIndexed();
     m_pfs.clear();
     QHash<int, int> pfRowOfFunction;
     for (int i = 0; i < m_topology.functions.size(); ++i) {
