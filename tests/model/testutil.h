@@ -6,6 +6,8 @@
 #include <QFile>
 #include <QString>
 
+#include <algorithm>
+
 // Helpers shared by the model suites: building tiny sysfs trees and topologies by hand.
 namespace testutil {
 
@@ -53,6 +55,15 @@ inline void withAcs(devtopo::PciFunction &f, quint16 cap, quint16 ctrl)
 inline devtopo::PciAddress addr(const char *a)
 {
     return *devtopo::PciAddress::parse(QString::fromLatin1(a));
+}
+
+// Groups as sorted member lists in sorted order, so two groupings compare equal whatever their numbering.
+inline QList<QList<devtopo::PciAddress>> normalised(QList<QList<devtopo::PciAddress>> g)
+{
+    for (auto &x : g)
+        std::sort(x.begin(), x.end());
+    std::sort(g.begin(), g.end());
+    return g;
 }
 
 } // namespace testutil

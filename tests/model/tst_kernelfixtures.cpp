@@ -10,15 +10,6 @@
 using namespace devtopo;
 using namespace testutil;
 
-namespace {
-QList<QList<PciAddress>> normalised(QList<QList<PciAddress>> g)
-{
-    for (auto &x : g)
-        std::sort(x.begin(), x.end());
-    std::sort(g.begin(), g.end());
-    return g;
-}
-} // namespace
 
 class TestKernelFixtures : public QObject
 {

@@ -16,13 +16,6 @@ Topology scan(const QString &root)
     return scanHost(o);
 }
 
-QList<QList<PciAddress>> normalised(QList<QList<PciAddress>> g)
-{
-    for (auto &x : g)
-        std::sort(x.begin(), x.end());
-    std::sort(g.begin(), g.end());
-    return g;
-}
 } // namespace
 
 class TestRealData : public QObject
