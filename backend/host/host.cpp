@@ -336,8 +336,8 @@ HostResult Host::openGroup(int group, quint32 *handle)
 {
     if (HostResult r = validate::groupNumber(group); !r.ok)
         return r;
-    if (groupDevices(group).isEmpty())
-        return HostResult::failure(ENOENT, u"no IOMMU group %1 with PCI devices on this host"_s.arg(group));
+    if (groupMemberNames(group).isEmpty())
+        return HostResult::failure(ENOENT, u"no IOMMU group %1 with devices on this host"_s.arg(group));
     for (auto it = m_handles.cbegin(); it != m_handles.cend(); ++it) {
         if (it.value() == group)
             return HostResult::failure(EBUSY, u"IOMMU group %1 is already open (handle %2)"_s.arg(group).arg(it.key()));
@@ -411,10 +411,23 @@ HostResult Host::dirtyBitmap(quint32 handle, quint64 iova, quint64 size, DirtyBi
     return vfioDirtyBitmap(handle, iova, size, page, bitmap);
 }
 
+QStringList Host::groupMemberNames(int group) const
+{
+    QStringList out;
+    for (const PciAddress &a : groupDevices(group))
+        out << a.toString();
+    return out;
+}
+
 HostResult Host::closeGroup(quint32 handle)
 {
     if (!m_handles.contains(handle))
         return HostResult::failure(EBADF, u"no open VFIO group with handle %1"_s.arg(handle));
+    // Its devices first: the kernel tears a device down when its group goes away.
+    for (quint32 d : m_devices.keys()) {
+        if (m_devices.value(d).groupHandle == handle)
+            closeMigrationDevice(d);
+    }
     vfioCloseGroup(handle);
     const int group = m_handles.take(handle);
     return HostResult::success({u"close IOMMU group %1 (handle %2)"_s.arg(group).arg(handle)});

@@ -66,6 +66,37 @@ public:
     QList<quint32> openHandles() const { return m_handles.keys(); }
     int groupOfHandle(quint32 handle) const { return m_handles.value(handle, -1); }
 
+    // VFIO migration v2 on a device of an open group (hostmigration.cpp). A device handle is
+    // separate from its group's handle and is closed with it. `device` is a member of the group:
+    // a PCI address or an mdev UUID (mtty), exactly as /sys/kernel/iommu_groups/N/devices lists it.
+    HostResult openMigrationDevice(quint32 groupHandle, const QString &device, quint32 *handle);
+    HostResult closeMigrationDevice(quint32 handle);
+    HostResult migrationInfo(quint32 handle, MigrationDeviceInfo *info);
+    // Walks the kernel's path (vfiomig::pathTo) one MIG_DEVICE_STATE SET per arc, with progress
+    // ("migration-state"). target: a state name or number; ERROR, unsupported states and
+    // STOP_COPY -> PRE_COPY* are refused before any ioctl. On a failed step the result says which
+    // arc failed and the state the device is in now (*state); in ERROR only resetMigrationDevice helps.
+    HostResult setMigrationState(quint32 handle, const QString &target, quint32 *state);
+    HostResult resetMigrationDevice(quint32 handle); // VFIO_DEVICE_RESET: ERROR -> RUNNING
+    HostResult precopyInfo(quint32 handle, PrecopyInfo *info); // PRE_COPY / PRE_COPY_P2P only
+    // Reads the pre-copy data available now (up to maxBytes) into the session's buffer, as QEMU
+    // sends it ahead: initial_bytes/dirty_bytes shrink by what was read.
+    HostResult readPrecopy(quint32 handle, quint64 maxBytes, quint64 *read);
+    HostResult stopCopySize(quint32 handle, quint64 *bytes); // MIG_DATA_SIZE, any state
+    // The client's open file descriptor, never a path: a regular file or a pipe. saveState needs
+    // STOP_COPY (the stream then ends for real) and writes devtopo's header + the whole stream of
+    // the session; loadState needs RESUMING and checks header, length, SHA-256 and the device kind
+    // before it writes a byte to the device.
+    HostResult saveState(quint32 handle, int fd, quint64 *payloadBytes, QString *sha256);
+    HostResult loadState(quint32 handle, int fd, quint64 *payloadBytes);
+    // Device DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING_*); ENOTTY where the driver has no log ops.
+    HostResult dmaLoggingStart(quint32 handle, const QList<DmaLogRange> &ranges, quint64 pageSize);
+    HostResult dmaLoggingReport(quint32 handle, quint64 iova, quint64 length, quint64 pageSize, DirtyBitmap *bitmap);
+    HostResult dmaLoggingStop(quint32 handle);
+    QList<quint32> openMigrationDevices() const { return m_devices.keys(); }
+    // Members of an IOMMU group as VFIO names them (PCI addresses, mdev UUIDs).
+    virtual QStringList groupMemberNames(int group) const;
+
     QHash<PciAddress, OriginalDriver> originalDrivers() const { return m_records->all(); }
 
     // Read-only facts, also used by validation and the confirmation dialogs.
@@ -107,7 +138,43 @@ protected:
                                        DirtyBitmap *bitmap) = 0;
     virtual void vfioCloseGroup(quint32 handle) = 0;
 
+    // Migration: one ioctl (or one read/write on the data fd) each. `handle` is a device handle.
+    virtual HostResult vfioMigOpen(quint32 handle, quint32 groupHandle, const QString &device) = 0;
+    virtual void vfioMigClose(quint32 handle) = 0;
+    virtual HostResult vfioMigIds(quint32 handle, quint16 *vendor, quint16 *device) = 0;
+    virtual HostResult vfioMigFlags(quint32 handle, quint64 *flags) = 0; // ENOTTY: no migration
+    virtual HostResult vfioMigGetState(quint32 handle, quint32 *state) = 0;
+    // One SET; the implementation keeps the data fd a new session returns and drops it when the
+    // session ends.
+    virtual HostResult vfioMigSetState(quint32 handle, quint32 state) = 0;
+    virtual HostResult vfioMigPrecopyInfo(quint32 handle, PrecopyInfo *info) = 0;
+    // Reads up to maxBytes from the data fd; *end: the stream really ended (read() == 0 in
+    // STOP_COPY); in pre-copy ENOMSG (nothing more for now) is not an error.
+    virtual HostResult vfioMigRead(quint32 handle, quint64 maxBytes, QByteArray *data, bool *end) = 0;
+    virtual HostResult vfioMigWrite(quint32 handle, const QByteArray &data) = 0;
+    virtual HostResult vfioMigDataSize(quint32 handle, quint64 *bytes) = 0;
+    virtual HostResult vfioDeviceReset(quint32 handle) = 0;
+    virtual HostResult vfioDmaLoggingProbe(quint32 handle) = 0; // 0 or ENOTTY
+    virtual HostResult vfioDmaLoggingStart(quint32 handle, const QList<DmaLogRange> &ranges, quint64 pageSize) = 0;
+    virtual HostResult vfioDmaLoggingReport(quint32 handle, quint64 iova, quint64 length, quint64 pageSize, QByteArray *bits) = 0;
+    virtual HostResult vfioDmaLoggingStop(quint32 handle) = 0;
+
 private:
+    struct MigDevice
+    {
+        quint32 groupHandle = 0;
+        QString name;
+        quint16 vendor = 0;
+        quint16 device = 0;
+        quint64 flags = 0;
+        QByteArray stream; // what this session read from the data fd so far
+        bool streamComplete = false;
+        bool logging = false;
+        QList<DmaLogRange> logRanges;
+    };
+    HostResult checkDevice(quint32 handle, MigDevice **dev);
+    HostResult checkMigratable(quint32 handle, MigDevice **dev, quint32 *state);
+
     HostResult checkAddress(const QString &text, PciAddress *out) const;
     HostResult checkHandle(quint32 handle, VfioGroupInfo *info);
     HostResult checkNotOpen(const PciAddress &a) const;
@@ -117,6 +184,7 @@ private:
 
     std::unique_ptr<DriverRecords> m_records;
     QHash<quint32, int> m_handles; // open handle -> group
+    QHash<quint32, MigDevice> m_devices; // open device handle -> its device
     quint32 m_nextHandle = 1;
     ProgressFn m_progress;
 };

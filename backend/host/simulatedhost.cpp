@@ -367,3 +367,99 @@ void SimulatedHost::vfioCloseGroup(quint32 handle)
 }
 
 } // namespace devtopo::host
+
+namespace devtopo::host {
+
+HostResult SimulatedHost::vfioMigOpen(quint32 handle, quint32 groupHandle, const QString &device)
+{
+    if (!m_vfio.container(groupHandle))
+        return HostResult::failure(EBADF, u"no container for group handle %1"_s.arg(groupHandle));
+    return HostResult::fromSimError(m_migration.open(m_host, handle, device), {});
+}
+
+void SimulatedHost::vfioMigClose(quint32 handle)
+{
+    m_migration.close(handle);
+}
+
+HostResult SimulatedHost::vfioMigIds(quint32 handle, quint16 *vendor, quint16 *device)
+{
+    return HostResult::fromSimError(m_migration.ids(m_host, handle, vendor, device), {});
+}
+
+HostResult SimulatedHost::vfioMigFlags(quint32 handle, quint64 *flags)
+{
+    return HostResult::fromSimError(m_migration.flags(handle, flags), {});
+}
+
+HostResult SimulatedHost::vfioMigGetState(quint32 handle, quint32 *state)
+{
+    return HostResult::fromSimError(m_migration.getState(handle, state), {});
+}
+
+HostResult SimulatedHost::vfioMigSetState(quint32 handle, quint32 state)
+{
+    return HostResult::fromSimError(m_migration.setState(handle, state), {});
+}
+
+HostResult SimulatedHost::vfioMigPrecopyInfo(quint32 handle, PrecopyInfo *info)
+{
+    return HostResult::fromSimError(m_migration.precopyInfo(handle, &info->initialBytes, &info->dirtyBytes), {});
+}
+
+HostResult SimulatedHost::vfioMigRead(quint32 handle, quint64 maxBytes, QByteArray *data, bool *end)
+{
+    HostResult r = HostResult::fromSimError(m_migration.read(handle, maxBytes, data, end), {});
+    if (!r.ok && r.err == ENOMSG)
+        return HostResult::success(); // pre-copy: nothing more for now
+    return r;
+}
+
+HostResult SimulatedHost::vfioMigWrite(quint32 handle, const QByteArray &data)
+{
+    // The data fd takes the stream in pieces, as QEMU writes it (1 MiB buffers).
+    constexpr qsizetype kChunk = qsizetype(1) << 20;
+    for (qsizetype at = 0; at < data.size(); at += kChunk) {
+        HostResult r = HostResult::fromSimError(m_migration.write(handle, data.mid(at, kChunk)), {});
+        if (!r.ok) {
+            r.message = u"write() at byte %1: %2"_s.arg(at).arg(r.message);
+            return r;
+        }
+    }
+    return HostResult::success();
+}
+
+HostResult SimulatedHost::vfioMigDataSize(quint32 handle, quint64 *bytes)
+{
+    return HostResult::fromSimError(m_migration.dataSize(handle, bytes), {});
+}
+
+HostResult SimulatedHost::vfioDeviceReset(quint32 handle)
+{
+    return HostResult::fromSimError(m_migration.reset(handle), {});
+}
+
+HostResult SimulatedHost::vfioDmaLoggingProbe(quint32 handle)
+{
+    return HostResult::fromSimError(m_migration.loggingProbe(handle), {});
+}
+
+HostResult SimulatedHost::vfioDmaLoggingStart(quint32 handle, const QList<DmaLogRange> &ranges, quint64 pageSize)
+{
+    QList<QPair<quint64, quint64>> r;
+    for (const DmaLogRange &range : ranges)
+        r.append({range.iova, range.length});
+    return HostResult::fromSimError(m_migration.loggingStart(handle, r, pageSize), {});
+}
+
+HostResult SimulatedHost::vfioDmaLoggingReport(quint32 handle, quint64 iova, quint64 length, quint64 pageSize, QByteArray *bits)
+{
+    return HostResult::fromSimError(m_migration.loggingReport(handle, iova, length, pageSize, bits), {});
+}
+
+HostResult SimulatedHost::vfioDmaLoggingStop(quint32 handle)
+{
+    return HostResult::fromSimError(m_migration.loggingStop(handle), {});
+}
+
+} // namespace devtopo::host

@@ -8,6 +8,7 @@
 
 #include "host.h"
 #include "simhost.h"
+#include "simmigration.h"
 #include "simvfio.h"
 
 #include <QTemporaryDir>
@@ -32,6 +33,7 @@ public:
 
     sim::SimHost &simHost() { return m_host; }
     sim::SimVfio &simVfio() { return m_vfio; }
+    sim::SimMigration &simMigration() { return m_migration; }
     void setInUse(const PciAddress &a, const QString &reason);
 
     bool hasDevice(const PciAddress &a) const override;
@@ -68,12 +70,29 @@ protected:
     HostResult vfioDirtyBitmap(quint32 handle, quint64 iova, quint64 size, quint64 pageSize, DirtyBitmap *bitmap) override;
     void vfioCloseGroup(quint32 handle) override;
 
+    HostResult vfioMigOpen(quint32 handle, quint32 groupHandle, const QString &device) override;
+    void vfioMigClose(quint32 handle) override;
+    HostResult vfioMigIds(quint32 handle, quint16 *vendor, quint16 *device) override;
+    HostResult vfioMigFlags(quint32 handle, quint64 *flags) override;
+    HostResult vfioMigGetState(quint32 handle, quint32 *state) override;
+    HostResult vfioMigSetState(quint32 handle, quint32 state) override;
+    HostResult vfioMigPrecopyInfo(quint32 handle, PrecopyInfo *info) override;
+    HostResult vfioMigRead(quint32 handle, quint64 maxBytes, QByteArray *data, bool *end) override;
+    HostResult vfioMigWrite(quint32 handle, const QByteArray &data) override;
+    HostResult vfioMigDataSize(quint32 handle, quint64 *bytes) override;
+    HostResult vfioDeviceReset(quint32 handle) override;
+    HostResult vfioDmaLoggingProbe(quint32 handle) override;
+    HostResult vfioDmaLoggingStart(quint32 handle, const QList<DmaLogRange> &ranges, quint64 pageSize) override;
+    HostResult vfioDmaLoggingReport(quint32 handle, quint64 iova, quint64 length, quint64 pageSize, QByteArray *bits) override;
+    HostResult vfioDmaLoggingStop(quint32 handle) override;
+
 private:
     QString nativeDriver(const PciAddress &a) const;
     void publish() const;
 
     sim::SimHost m_host;
     sim::SimVfio m_vfio;
+    sim::SimMigration m_migration;
     QHash<PciAddress, QString> m_native; // what each function's own driver is (the boot binding)
     QHash<PciAddress, QString> m_inUse;
     QHash<PciAddress, QString> m_persisted; // the demo's /etc/driverctl.d

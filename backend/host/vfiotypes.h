@@ -49,3 +49,35 @@ struct DirtyBitmap
 };
 
 } // namespace devtopo::host
+
+namespace devtopo::host {
+
+// A device opened for VFIO migration v2 (VFIO_DEVICE_FEATURE_MIGRATION and friends).
+struct MigrationDeviceInfo
+{
+    QString device; // PCI address or mdev UUID, as VFIO_GROUP_GET_DEVICE_FD took it
+    int group = -1;
+    quint16 vendor = 0; // from the device's config space
+    quint16 deviceId = 0;
+    quint64 flags = 0; // VFIO_MIGRATION_*; 0: the device has no migration (ENOTTY)
+    quint32 state = 0; // vfio_device_mig_state (MIG_DEVICE_STATE GET)
+    bool dmaLoggingSupported = false; // VFIO_DEVICE_FEATURE_PROBE of DMA_LOGGING_START
+    bool dmaLogging = false; // started by devtopo
+    quint64 bufferedBytes = 0; // stream bytes already read from the data fd in this session
+    bool streamComplete = false; // STOP_COPY read to its end: saveState can write it (again)
+};
+
+struct PrecopyInfo
+{
+    quint64 initialBytes = 0;
+    quint64 dirtyBytes = 0;
+};
+
+struct DmaLogRange
+{
+    quint64 iova = 0;
+    quint64 length = 0;
+    bool operator==(const DmaLogRange &) const = default;
+};
+
+} // namespace devtopo::host

@@ -377,3 +377,157 @@ void LinuxHost::vfioCloseGroup(quint32 handle)
 }
 
 } // namespace devtopo::linuxhost
+
+namespace devtopo::linuxhost {
+
+namespace {
+
+HostResult fromErr(int err, const QString &why, const QString &change = {})
+{
+    if (err)
+        return HostResult::failure(err, why);
+    return HostResult::success(change.isEmpty() ? QStringList() : QStringList{change});
+}
+
+} // namespace
+
+QStringList LinuxHost::groupMemberNames(int group) const
+{
+    if (group < 0)
+        return {};
+    QStringList names = QDir(sysPath(u"sys/kernel/iommu_groups/%1/devices"_s.arg(group))).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System);
+    names.sort();
+    return names;
+}
+
+int LinuxHost::kernelSetState(quint32 deviceHandle, quint32 state, QString *why)
+{
+    const auto d = m_migDevices.value(deviceHandle);
+    if (!d) {
+        *why = u"no open device with handle %1"_s.arg(deviceHandle);
+        return EBADF;
+    }
+    return d->setState(state, why);
+}
+
+int LinuxHost::kernelWriteData(quint32 deviceHandle, const QByteArray &data, QString *why)
+{
+    const auto d = m_migDevices.value(deviceHandle);
+    if (!d) {
+        *why = u"no open device with handle %1"_s.arg(deviceHandle);
+        return EBADF;
+    }
+    return d->writeData(data, why);
+}
+
+HostResult LinuxHost::vfioMigOpen(quint32 handle, quint32 groupHandle, const QString &device)
+{
+    const auto c = m_containers.value(groupHandle);
+    if (!c)
+        return HostResult::failure(EBADF, u"no container for group handle %1"_s.arg(groupHandle));
+    int err = 0;
+    QString why;
+    std::unique_ptr<VfioMigDevice> d = VfioMigDevice::open(*c, device, &err, &why);
+    if (!d)
+        return HostResult::failure(err, why);
+    m_migDevices.insert(handle, std::shared_ptr<VfioMigDevice>(std::move(d)));
+    return HostResult::success();
+}
+
+void LinuxHost::vfioMigClose(quint32 handle)
+{
+    m_migDevices.remove(handle);
+}
+
+HostResult LinuxHost::vfioMigIds(quint32 handle, quint16 *vendor, quint16 *device)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->ids(vendor, device, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioMigFlags(quint32 handle, quint64 *flags)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->migrationFlags(flags, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioMigGetState(quint32 handle, quint32 *state)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->state(state, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioMigSetState(quint32 handle, quint32 state)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->setState(state, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioMigPrecopyInfo(quint32 handle, host::PrecopyInfo *info)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->precopyInfo(info, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioMigRead(quint32 handle, quint64 maxBytes, QByteArray *data, bool *end)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->readData(maxBytes, data, end, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioMigWrite(quint32 handle, const QByteArray &data)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->writeData(data, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioMigDataSize(quint32 handle, quint64 *bytes)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->dataSize(bytes, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioDeviceReset(quint32 handle)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->reset(&why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioDmaLoggingProbe(quint32 handle)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->dmaLoggingProbe(&why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioDmaLoggingStart(quint32 handle, const QList<host::DmaLogRange> &ranges, quint64 pageSize)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->dmaLoggingStart(ranges, pageSize, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioDmaLoggingReport(quint32 handle, quint64 iova, quint64 length, quint64 pageSize, QByteArray *bits)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->dmaLoggingReport(iova, length, pageSize, bits, &why);
+    return fromErr(e, why);
+}
+
+HostResult LinuxHost::vfioDmaLoggingStop(quint32 handle)
+{
+    QString why;
+    const int e = m_migDevices.value(handle)->dmaLoggingStop(&why);
+    return fromErr(e, why);
+}
+
+} // namespace devtopo::linuxhost

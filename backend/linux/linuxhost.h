@@ -6,6 +6,7 @@
 
 #include "host.h"
 #include "vfiocontainer.h"
+#include "vfiomigdevice.h"
 
 #include <QHash>
 
@@ -48,6 +49,13 @@ public:
     QStringList resetMethods(const PciAddress &a) const override;
     QString inUseReason(const PciAddress &a) const override;
     QString persistedOverride(const PciAddress &a) const override;
+    QStringList groupMemberNames(int group) const override; // PCI functions and mdevs (UUIDs)
+
+    // For the real-kernel test host only: one MIG_DEVICE_STATE SET exactly as given, without
+    // devtopo's checks, and a write() on whatever data fd the device has, so the kernel's own
+    // answers (errnos) can be recorded. Never reachable over D-Bus.
+    int kernelSetState(quint32 deviceHandle, quint32 state, QString *why);
+    int kernelWriteData(quint32 deviceHandle, const QByteArray &data, QString *why);
 
 protected:
     host::HostResult loadDriver(const QString &driver) override;
@@ -70,6 +78,22 @@ protected:
                                      host::DirtyBitmap *bitmap) override;
     void vfioCloseGroup(quint32 handle) override;
 
+    host::HostResult vfioMigOpen(quint32 handle, quint32 groupHandle, const QString &device) override;
+    void vfioMigClose(quint32 handle) override;
+    host::HostResult vfioMigIds(quint32 handle, quint16 *vendor, quint16 *device) override;
+    host::HostResult vfioMigFlags(quint32 handle, quint64 *flags) override;
+    host::HostResult vfioMigGetState(quint32 handle, quint32 *state) override;
+    host::HostResult vfioMigSetState(quint32 handle, quint32 state) override;
+    host::HostResult vfioMigPrecopyInfo(quint32 handle, host::PrecopyInfo *info) override;
+    host::HostResult vfioMigRead(quint32 handle, quint64 maxBytes, QByteArray *data, bool *end) override;
+    host::HostResult vfioMigWrite(quint32 handle, const QByteArray &data) override;
+    host::HostResult vfioMigDataSize(quint32 handle, quint64 *bytes) override;
+    host::HostResult vfioDeviceReset(quint32 handle) override;
+    host::HostResult vfioDmaLoggingProbe(quint32 handle) override;
+    host::HostResult vfioDmaLoggingStart(quint32 handle, const QList<host::DmaLogRange> &ranges, quint64 pageSize) override;
+    host::HostResult vfioDmaLoggingReport(quint32 handle, quint64 iova, quint64 length, quint64 pageSize, QByteArray *bits) override;
+    host::HostResult vfioDmaLoggingStop(quint32 handle) override;
+
 private:
     QString devDir(const PciAddress &a) const;
     QString sysPath(const QString &rel) const;
@@ -80,6 +104,7 @@ private:
     LinuxHostPaths m_paths;
     WriteFn m_write;
     QHash<quint32, std::shared_ptr<VfioContainer>> m_containers;
+    QHash<quint32, std::shared_ptr<VfioMigDevice>> m_migDevices;
 };
 
 } // namespace devtopo::linuxhost
