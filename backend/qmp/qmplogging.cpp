@@ -1,0 +1,3 @@
+#include "qmplogging.h"
+
+Q_LOGGING_CATEGORY(lcQmp, "devtopo.qmp", QtInfoMsg)
