@@ -9,6 +9,8 @@
 #include <QPainter>
 #include <QToolTip>
 
+#include <cmath>
+
 namespace devtopo::views {
 
 namespace {
@@ -63,6 +65,51 @@ void IovaMapWidget::clearHighlight()
 {
     m_hasHighlight = false;
     update();
+}
+
+void IovaMapWidget::setDmaOverlay(const QList<IovaRange> &vfioRanges, const QList<IovaRange> &mappings)
+{
+    m_hasOverlay = true;
+    m_overlayRanges = vfioRanges;
+    m_overlayMappings = mappings;
+    update();
+}
+
+void IovaMapWidget::clearDmaOverlay()
+{
+    m_hasOverlay = false;
+    m_overlayRanges.clear();
+    m_overlayMappings.clear();
+    update();
+}
+
+int IovaMapWidget::xForAddress(quint64 address) const
+{
+    for (int i = 0; i < m_segments.size(); ++i) {
+        const IovaSegment &s = m_segments[i];
+        if (address < s.start || address > s.end)
+            continue;
+        const QRect r = segmentRect(i);
+        const double span = std::log2(double(s.end - s.start) + 2.0);
+        const double at = std::log2(double(address - s.start) + 1.0);
+        return r.left() + int(double(std::max(0, r.width() - 1)) * at / span);
+    }
+    return -1;
+}
+
+QList<QRect> IovaMapWidget::dmaMappingRects() const
+{
+    QList<QRect> out;
+    const QRect bar = barRect();
+    for (const IovaRange &m : m_overlayMappings) {
+        const int x0 = xForAddress(m.start);
+        const int x1 = xForAddress(m.end);
+        if (x0 < 0)
+            continue;
+        const int right = std::max(x1, x0);
+        out << QRect(x0, bar.bottom() - bar.height() / 3, std::max(4, right - x0 + 1), bar.height() / 3);
+    }
+    return out;
 }
 
 int IovaMapWidget::labelAreaHeight() const
@@ -209,6 +256,25 @@ void IovaMapWidget::paintEvent(QPaintEvent *)
         for (int i = 0; i < m_segments.size(); ++i)
             if (m_segments[i].start <= m_highlightEnd && m_segments[i].end >= m_highlightStart)
                 p.drawRect(segmentRect(i).adjusted(1, 1, -2, -2));
+    }
+
+    if (m_hasOverlay) {
+        // The container's IOVA ranges: a dark green strip along the top edge.
+        for (const IovaRange &r : std::as_const(m_overlayRanges)) {
+            const int x0 = xForAddress(r.start);
+            int x1 = xForAddress(r.end);
+            if (x0 < 0)
+                continue;
+            if (x1 < 0)
+                x1 = bar.right();
+            p.fillRect(QRect(x0, bar.top(), std::max(2, x1 - x0 + 1), 4), QColor(0x1b, 0x5e, 0x20));
+        }
+        // The mappings: orange blocks along the bottom edge, outlined so they show on any colour.
+        p.setPen(QPen(QColor(0x5d, 0x2a, 0x00), 1));
+        p.setBrush(QColor(0xff, 0x8f, 0x00));
+        for (const QRect &r : dmaMappingRects())
+            p.drawRect(r.adjusted(0, 0, -1, -1));
+        p.setBrush(Qt::NoBrush);
     }
 
     // Boundary labels, rotated so that neighbours never overlap: the start of every segment and

@@ -22,6 +22,14 @@ public:
     // Outlines the segments overlapping [start, end], e.g. the row selected in the region table.
     void setHighlight(quint64 start, quint64 end);
     void clearHighlight();
+    // An open VFIO container's view on top of the map: the IOVA ranges the kernel reported (a strip
+    // along the bar's top edge) and the DMA mappings (blocks along its bottom edge). Inside a
+    // segment, positions follow log2 of the offset, like the segment widths.
+    void setDmaOverlay(const QList<IovaRange> &vfioRanges, const QList<IovaRange> &mappings);
+    void clearDmaOverlay();
+    bool hasDmaOverlay() const { return m_hasOverlay; }
+    QList<QRect> dmaMappingRects() const;
+    int xForAddress(quint64 address) const; // -1 when no segment holds it
 
     const QList<IovaSegment> &segments() const { return m_segments; }
     QRect segmentRect(int i) const;
@@ -53,6 +61,9 @@ private:
     bool m_hasHighlight = false;
     quint64 m_highlightStart = 0;
     quint64 m_highlightEnd = 0;
+    bool m_hasOverlay = false;
+    QList<IovaRange> m_overlayRanges;
+    QList<IovaRange> m_overlayMappings;
 };
 
 } // namespace devtopo::views

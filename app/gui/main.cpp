@@ -1,6 +1,7 @@
 // devtopo: the window. Options mirror devtopo-cli where they overlap (--root, --snapshot, --demo).
 
 #include "applogging.h"
+#include "helperclient.h"
 #include "mainwindow.h"
 
 #ifdef DEVTOPO_HAVE_SIM
@@ -71,19 +72,31 @@ int main(int argc, char *argv[])
         return 2;
     }
 
+    devtopo::gui::MainWindow window;
+    if (parser.isSet(screenshot))
+        arrangeScreenshot(&window, parser.value(screenshot));
+
     QString path = QStringLiteral("/");
     QString label;
     if (parser.isSet(demo)) {
-#ifdef DEVTOPO_HAVE_SIM
+        // The demo goes through the same protocol as the real thing: a devtopo-helper --demo of our
+        // own on a private connection. Without it the demo tree is shown read-only.
         QString error;
-        path = devtopo::sim::createDemoRoot(&error);
+        const QString helper = devtopo::client::HelperClient::findHelper();
+        window.show();
+        if (window.startDemoHelper(helper, &error))
+            return app.exec();
+        std::fprintf(stderr, "devtopo: cannot start the demo helper (%s): %s\n", qPrintable(helper), qPrintable(error));
+#ifdef DEVTOPO_HAVE_SIM
+        QString simError;
+        path = devtopo::sim::createDemoRoot(&simError);
         if (path.isEmpty()) {
-            std::fprintf(stderr, "devtopo: cannot create the demo host: %s\n", qPrintable(error));
+            std::fprintf(stderr, "devtopo: cannot create the demo host: %s\n", qPrintable(simError));
             return 1;
         }
-        label = QStringLiteral("demo host");
+        window.setReadOnly(QStringLiteral("the demo helper could not be started (%1): %2").arg(helper, error));
+        label = QStringLiteral("demo host (read-only)");
 #else
-        std::fprintf(stderr, "devtopo: built without the simulated host (backend/sim)\n");
         return 1;
 #endif
     } else if (parser.isSet(root)) {
@@ -100,9 +113,6 @@ int main(int argc, char *argv[])
     if (label.isEmpty())
         label = path == QStringLiteral("/") ? QStringLiteral("this host") : QDir::cleanPath(QFileInfo(path).absoluteFilePath());
 
-    devtopo::gui::MainWindow window;
-    if (parser.isSet(screenshot))
-        arrangeScreenshot(&window, parser.value(screenshot));
     window.show();
     window.openSource(path, label);
     return app.exec();

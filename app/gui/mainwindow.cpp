@@ -1,7 +1,10 @@
 #include "mainwindow.h"
 
+#include "actionlogpanel.h"
 #include "applogging.h"
 #include "capture.h"
+#include "dmapanel.h"
+#include "vftokenpanel.h"
 #include "devicedetailsview.h"
 #include "devicetreepanel.h"
 #include "grouppanel.h"
@@ -45,7 +48,7 @@ const auto GeometryKey = QStringLiteral("mainwindow/geometry");
 const auto StateKey = QStringLiteral("mainwindow/state");
 const auto LastDirKey = QStringLiteral("mainwindow/lastDirectory");
 // Bump when the dock layout changes so an old saved state does not hide new docks.
-constexpr int StateVersion = 1;
+constexpr int StateVersion = 2; // 2: Actions log, DMA and VF token docks
 } // namespace
 
 MainWindow::MainWindow(QWidget *parent)
@@ -65,7 +68,19 @@ MainWindow::MainWindow(QWidget *parent)
         m_path = m_pendingPath;
         m_label = m_pendingLabel;
         applyTopology(topology);
+        if (m_keepSelection) {
+            // A rescan after a change: stay where the user was.
+            m_keepSelection = false;
+            if (m_keepFunction && m_topology.function(*m_keepFunction))
+                selectFunction(*m_keepFunction);
+            else if (m_keepGroup >= 0 && m_topology.group(m_keepGroup))
+                selectGroup(m_keepGroup);
+        }
         Q_EMIT topologyLoaded();
+        if (m_rescanAgain) {
+            m_rescanAgain = false;
+            rescanKeepingSelection();
+        }
     });
     connect(m_worker, &ScanWorker::failed, this, [this](const QString &error) {
         setScanning(false);
@@ -75,6 +90,7 @@ MainWindow::MainWindow(QWidget *parent)
     });
 
     createPanels();
+    createControl();
     createDocks();
     createMenus();
     createStatusBar();
@@ -167,6 +183,15 @@ void MainWindow::createDocks()
     iova->raise();
     connect(this, &MainWindow::topologyLoaded, p2p, [this, p2p] { p2p->setTopology(m_topology); });
     connect(p2p, &views::P2pHeatMapPanel::functionActivated, this, &MainWindow::selectFunction);
+    // Control: the actions log beside the groups, DMA and VF token with the details.
+    QDockWidget *log = dock(QStringLiteral("actionLogDock"), tr("Actions log"), m_logPanel, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(groups, log);
+    groups->raise();
+    QDockWidget *dmaDock = dock(QStringLiteral("dmaDock"), tr("DMA"), m_dma, Qt::RightDockWidgetArea);
+    QDockWidget *tokenDock = dock(QStringLiteral("vfTokenDock"), tr("VF token"), m_vfToken, Qt::RightDockWidgetArea);
+    tabifyDockWidget(units, dmaDock);
+    tabifyDockWidget(dmaDock, tokenDock);
+    details->raise();
     resizeDocks({details}, {430}, Qt::Horizontal);
     resizeDocks({groups, iova}, {700, 700}, Qt::Horizontal);
     resizeDocks({groups}, {360}, Qt::Vertical);
@@ -197,6 +222,12 @@ void MainWindow::createMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget *d : std::as_const(m_docks))
         view->addAction(d->toggleViewAction());
+
+    m_actionsMenu = menuBar()->addMenu(tr("&Actions"));
+    m_actionsMenu->setObjectName(QStringLiteral("actionsMenu"));
+    m_actionsMenu->setToolTipsVisible(true);
+    connect(m_actionsMenu, &QMenu::aboutToShow, this, &MainWindow::updateActionsMenu);
+    updateActionsMenu();
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About devtopo"), this, &MainWindow::about);
@@ -285,6 +316,8 @@ void MainWindow::applyTopology(const Topology &topology)
     m_sriov->setTopology(m_topology);
     m_units->setTopology(m_topology);
     findChild<views::TopologyView *>()->setTopology(m_topology);
+    m_dma->setTopology(m_topology);
+    m_vfToken->setTopology(m_topology);
     m_saveAction->setEnabled(true);
     m_rescanAction->setEnabled(true);
 
@@ -315,6 +348,8 @@ void MainWindow::applyTopology(const Topology &topology)
         else if (!m_topology.functions.isEmpty())
             selectFunction(m_topology.functions.first().address); // no IOMMU: details still say something
     }
+    updateDmaOverlay();
+    updateActionsMenu();
     qCInfo(lcApp) << "loaded" << m_topology.functions.size() << "functions from" << m_path;
 }
 
@@ -342,6 +377,7 @@ void MainWindow::showFunction(const PciAddress &address)
     for (QDockWidget *d : std::as_const(m_docks))
         if (d->widget() == m_details)
             d->raise();
+    updateDmaOverlay();
 }
 
 void MainWindow::selectFunction(const PciAddress &address)
@@ -356,6 +392,7 @@ void MainWindow::selectGroup(int groupId)
     m_details->showGroup(groupId);
     m_tree->highlightGroup(groupId);
     findChild<views::TopologyView *>()->highlightGroup(groupId);
+    updateDmaOverlay();
 }
 
 void MainWindow::openRootDialog()

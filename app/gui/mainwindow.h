@@ -7,12 +7,25 @@
 class QAction;
 class QDockWidget;
 class QLabel;
+class QMenu;
 class QProgressBar;
+class QTimer;
 class QToolButton;
 
 namespace devtopo {
 class ScanWorker;
+namespace client {
+class ControlClient;
+}
+namespace control {
+class ActionLogModel;
+struct ControlAction;
+} // namespace control
 namespace views {
+class ActionDialog;
+class ActionLogPanel;
+class DmaPanel;
+class VfTokenPanel;
 class DeviceDetailsView;
 class DeviceTreePanel;
 class GroupPanel;
@@ -49,6 +62,26 @@ public:
     views::IovaMapPanel *iovaPanel() const;
     QList<QDockWidget *> docks() const { return m_docks; }
 
+    // Control (mainwindowcontrol.cpp). The demo: start `devtopo-helper --demo`, show the tree it
+    // publishes and rescan on its HostChanged. Without a demo helper the window acts on the live
+    // host through the system helper, connected on the first action.
+    bool startDemoHelper(const QString &helperPath, QString *error);
+    // Shows a tree no helper owns; actions are disabled and say why.
+    void setReadOnly(const QString &why);
+    // Why actions cannot be sent right now (read-only, a snapshot on screen); empty when they can.
+    QString actionsUnavailableReason() const;
+    client::ControlClient *controlClient() const { return m_control; }
+    control::ActionLogModel *actionLog() const { return m_log; }
+    views::ActionLogPanel *actionLogPanel() const { return m_logPanel; }
+    views::DmaPanel *dmaPanel() const { return m_dma; }
+    views::VfTokenPanel *vfTokenPanel() const { return m_vfToken; }
+    QMenu *actionsMenu() const { return m_actionsMenu; }
+    // Plans the action and opens the confirmation dialog (window-modal, not blocking); Apply sends
+    // it. Returns the dialog, or nullptr when the plan is refused (the reason goes to the log).
+    views::ActionDialog *requestAction(const control::ControlAction &action);
+    // The actions offered for a device (and its group) or, with no device, for a group.
+    void fillActionsMenu(QMenu *menu, const std::optional<PciAddress> &function, int group);
+
 public Q_SLOTS:
     void rescan();
     void cancelScan();
@@ -60,6 +93,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     void topologyLoaded();
     void scanFailed(const QString &error);
+    // An action sent to the helper came back (log entry id); the rescan follows.
+    void actionFinished(int logId, bool ok);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -82,6 +117,19 @@ private:
     void showWarnings();
     void about();
 
+    void createControl();
+    void sendAction(const control::ControlAction &action);
+    void scheduleRescan();
+    void rescanKeepingSelection();
+    void chooseDriverAndBind(const PciAddress &address, bool wholeGroup);
+    void chooseVfCount(const PciAddress &pf);
+    void persistOverrideDialog(const PciAddress &address);
+    void showDmaFor(int group);
+    void showVfTokenFor(const PciAddress &pf);
+    void refreshDma(quint32 handle, const QString &message = {});
+    void updateDmaOverlay();
+    void updateActionsMenu();
+
     ScanWorker *m_worker = nullptr;
     Topology m_topology;
     QString m_path;
@@ -102,6 +150,18 @@ private:
     QLabel *m_progressLabel = nullptr;
     QProgressBar *m_progress = nullptr;
     QToolButton *m_cancel = nullptr;
+
+    client::ControlClient *m_control = nullptr;
+    control::ActionLogModel *m_log = nullptr;
+    views::ActionLogPanel *m_logPanel = nullptr;
+    views::DmaPanel *m_dma = nullptr;
+    views::VfTokenPanel *m_vfToken = nullptr;
+    QMenu *m_actionsMenu = nullptr;
+    QTimer *m_rescanTimer = nullptr;
+    bool m_rescanAgain = false;
+    std::optional<PciAddress> m_keepFunction;
+    int m_keepGroup = -1;
+    bool m_keepSelection = false;
 };
 
 } // namespace devtopo::gui

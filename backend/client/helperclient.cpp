@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 
 using namespace Qt::StringLiterals;
@@ -51,17 +52,27 @@ bool HelperClient::startDemo(const QString &helperPath, QString *error)
         *error = u"cannot start %1: %2"_s.arg(helperPath, m_demo->errorString());
         return false;
     }
+    // The helper may log before it says where it listens (spdlog writes warnings to stdout, e.g.
+    // about the stand-in authority): skip lines until "address=".
     QByteArray line;
-    while (!line.endsWith('\n')) {
-        if (!m_demo->waitForReadyRead(15000)) {
-            *error = u"devtopo-helper --demo did not say where it listens: %1"_s.arg(QString::fromLocal8Bit(m_demo->readAllStandardError()));
-            return false;
+    QByteArray skipped;
+    QElapsedTimer clock;
+    clock.start();
+    while (!line.startsWith("address=")) {
+        if (!line.isEmpty())
+            skipped += line;
+        line.clear();
+        while (!line.endsWith('\n')) {
+            if (m_demo->canReadLine()) {
+                line += m_demo->readLine();
+                continue;
+            }
+            if (clock.elapsed() > 15000 || !m_demo->waitForReadyRead(int(std::max<qint64>(1, 15000 - clock.elapsed())))) {
+                *error = u"devtopo-helper --demo did not say where it listens: %1%2"_s.arg(
+                    QString::fromLocal8Bit(skipped).trimmed(), QString::fromLocal8Bit(m_demo->readAllStandardError()).trimmed());
+                return false;
+            }
         }
-        line += m_demo->readLine();
-    }
-    if (!line.startsWith("address=")) {
-        *error = u"unexpected output from devtopo-helper: %1"_s.arg(QString::fromLocal8Bit(line));
-        return false;
     }
     const QString address = QString::fromLocal8Bit(line.mid(8).trimmed());
     m_connectionName = u"devtopo-demo-helper-%1"_s.arg(m_demo->processId());
