@@ -24,6 +24,7 @@ struct PassInfo {
 class MigrationRecording
 {
 public:
+    MigrationRecording() { updateVerdict(); }
     void clear();
     void setVmName(const QString &name) { m_vmName = name; }
     QString vmName() const { return m_vmName; }

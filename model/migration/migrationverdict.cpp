@@ -153,12 +153,10 @@ Verdict assessRunning(const MigrationRecording &rec, MigrationStatus status)
 
     v.shrinkPerPass = 1.0 - trend.ratio;
     const QString shrink = number(std::max(0.0, 100.0 * v.shrinkPerPass), 0) % QStringLiteral("%");
-    // A slow shrink while QEMU's own dirty rate is pinned at the link's speed, or a measured dirty
-    // rate above it, is not convergence: the working set just fits in what a pass can resend.
-    const bool dirtyAtLinkSpeed = rates
-        && ((v.dirtyRateIsLowerBound && trend.ratio >= ConvergingRatio)
-            || (measured > 0 && measured >= 1.1 * v.bandwidthBytesPerSecond));
-    if (trend.ratio < FlatRatio && !dirtyAtLinkSpeed) {
+    // A measured dirty rate above the link is not convergence, whatever one pass to the next showed:
+    // the working set just fits in what a pass can resend.
+    const bool dirtyAboveLink = rates && measured > 0 && measured >= 1.1 * v.bandwidthBytesPerSecond;
+    if (trend.ratio < FlatRatio && !dirtyAboveLink) {
         // QEMU switches over once a pass's remaining can be sent within the downtime limit.
         const double threshold = v.bandwidthBytesPerSecond > 0 && v.downtimeLimitMs > 0
             ? v.bandwidthBytesPerSecond * double(v.downtimeLimitMs) / 1000.0 : -1;
@@ -180,6 +178,8 @@ Verdict assessRunning(const MigrationRecording &rec, MigrationStatus status)
         text += downtimeClause(v) % QStringLiteral(".");
         if (slow)
             text += QStringLiteral(" Raise the bandwidth or the downtime limit to finish sooner.");
+        if (slow && v.dirtyRateIsLowerBound)
+            text += QStringLiteral(" QEMU's dirty rate is pinned near the link's speed, so it may not converge at all: measure the dirty rate.");
         v.text = text;
         return v;
     }
