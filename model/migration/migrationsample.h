@@ -36,11 +36,13 @@ struct RamStats {
     qint64 precopyBytes = -1;
     qint64 downtimeBytes = -1;
     qint64 postcopyRequests = -1;
+    friend bool operator==(const RamStats &, const RamStats &) = default;
 };
 
 struct VfioStats {
     bool present = false;
     qint64 transferred = -1;
+    friend bool operator==(const VfioStats &, const VfioStats &) = default;
 };
 
 struct MigrationSample {
