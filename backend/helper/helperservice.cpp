@@ -38,6 +38,9 @@ QString errorNameFor(int err)
         return u"io.github.devtopo.Error.NotSupported"_s;
     case EBADF:
         return u"io.github.devtopo.Error.BadHandle"_s;
+    case EBADMSG:
+    case EFBIG:
+        return u"io.github.devtopo.Error.BadStream"_s;
     default:
         return u"io.github.devtopo.Error.Failed"_s;
     }
@@ -77,10 +80,16 @@ void HelperService::watchCallers(const QDBusConnection &bus)
     watcher->setConnection(bus);
     watcher->setWatchMode(QDBusServiceWatcher::WatchForUnregistration);
     connect(watcher, &QDBusServiceWatcher::serviceUnregistered, this, [this, watcher](const QString &name) {
-        for (uint h : m_handleOwner.keys(name)) {
-            m_host->closeGroup(h);
+        // Devices first, then their groups.
+        const QList<uint> owned = m_handleOwner.keys(name);
+        for (uint h : owned) {
+            if (m_host->openMigrationDevices().contains(h) && m_host->closeMigrationDevice(h).ok)
+                spdlog::info("caller {} left: closed VFIO device handle {}", name.toStdString(), h);
+        }
+        for (uint h : owned) {
+            if (m_host->openHandles().contains(h) && m_host->closeGroup(h).ok)
+                spdlog::info("caller {} left: closed VFIO handle {}", name.toStdString(), h);
             m_handleOwner.remove(h);
-            spdlog::info("caller {} left: closed VFIO handle {}", name.toStdString(), h);
         }
         watcher->removeWatchedService(name);
     });
@@ -118,7 +127,7 @@ bool HelperService::ownsHandle(uint handle, const char *method)
     if (it != m_handleOwner.cend() && *it == caller())
         return true;
     // Another caller's handle looks exactly like a missing one: no way to probe for them.
-    const HostResult r = HostResult::failure(EBADF, u"no open VFIO group with handle %1"_s.arg(handle));
+    const HostResult r = HostResult::failure(EBADF, u"no open VFIO group or device with handle %1"_s.arg(handle));
     finish(method, r, false);
     return false;
 }
@@ -294,7 +303,152 @@ void HelperService::CloseGroup(uint handle)
     if (!authorized(Action::Vfio, "CloseGroup") || !ownsHandle(handle, "CloseGroup"))
         return;
     if (finish("CloseGroup", m_host->closeGroup(handle), false).size())
-        m_handleOwner.remove(handle);
+        pruneHandles();
+}
+
+void HelperService::pruneHandles()
+{
+    const QList<quint32> groups = m_host->openHandles();
+    const QList<quint32> devices = m_host->openMigrationDevices();
+    for (auto it = m_handleOwner.begin(); it != m_handleOwner.end();) {
+        if (!groups.contains(it.key()) && !devices.contains(it.key()))
+            it = m_handleOwner.erase(it);
+        else
+            ++it;
+    }
+}
+
+uint HelperService::OpenMigrationDevice(uint groupHandle, const QString &device)
+{
+    if (!authorized(Action::Migration, "OpenMigrationDevice") || !ownsHandle(groupHandle, "OpenMigrationDevice"))
+        return 0;
+    quint32 handle = 0;
+    const HostResult r = m_host->openMigrationDevice(groupHandle, device, &handle);
+    finish("OpenMigrationDevice", r, false);
+    if (!r.ok)
+        return 0;
+    m_handleOwner.insert(handle, caller());
+    return handle;
+}
+
+void HelperService::CloseMigrationDevice(uint handle)
+{
+    if (!authorized(Action::Migration, "CloseMigrationDevice") || !ownsHandle(handle, "CloseMigrationDevice"))
+        return;
+    if (finish("CloseMigrationDevice", m_host->closeMigrationDevice(handle), false).size())
+        pruneHandles();
+}
+
+QString HelperService::MigrationInfo(uint handle, int &group, uint &vendor, uint &deviceId, qulonglong &flags, uint &state,
+                                     bool &dmaLoggingSupported, bool &dmaLogging, qulonglong &bufferedBytes)
+{
+    if (!authorized(Action::Migration, "MigrationInfo") || !ownsHandle(handle, "MigrationInfo"))
+        return {};
+    host::MigrationDeviceInfo info;
+    const HostResult r = m_host->migrationInfo(handle, &info);
+    finish("MigrationInfo", r, false);
+    group = info.group;
+    vendor = info.vendor;
+    deviceId = info.deviceId;
+    flags = info.flags;
+    state = info.state;
+    dmaLoggingSupported = info.dmaLoggingSupported;
+    dmaLogging = info.dmaLogging;
+    bufferedBytes = info.bufferedBytes;
+    return info.device;
+}
+
+uint HelperService::SetMigrationState(uint handle, const QString &target, QStringList &changes)
+{
+    if (!authorized(Action::Migration, "SetMigrationState") || !ownsHandle(handle, "SetMigrationState"))
+        return 0;
+    quint32 state = 0;
+    changes = finish("SetMigrationState", m_host->setMigrationState(handle, target, &state), false);
+    return state;
+}
+
+QStringList HelperService::ResetMigrationDevice(uint handle)
+{
+    if (!authorized(Action::Migration, "ResetMigrationDevice") || !ownsHandle(handle, "ResetMigrationDevice"))
+        return {};
+    return finish("ResetMigrationDevice", m_host->resetMigrationDevice(handle), false);
+}
+
+qulonglong HelperService::PrecopyInfo(uint handle, qulonglong &dirtyBytes)
+{
+    if (!authorized(Action::Migration, "PrecopyInfo") || !ownsHandle(handle, "PrecopyInfo"))
+        return 0;
+    host::PrecopyInfo info;
+    finish("PrecopyInfo", m_host->precopyInfo(handle, &info), false);
+    dirtyBytes = info.dirtyBytes;
+    return info.initialBytes;
+}
+
+qulonglong HelperService::ReadPrecopy(uint handle, qulonglong maxBytes)
+{
+    if (!authorized(Action::Migration, "ReadPrecopy") || !ownsHandle(handle, "ReadPrecopy"))
+        return 0;
+    quint64 read = 0;
+    finish("ReadPrecopy", m_host->readPrecopy(handle, maxBytes, &read), false);
+    return read;
+}
+
+qulonglong HelperService::StopCopySize(uint handle)
+{
+    if (!authorized(Action::Migration, "StopCopySize") || !ownsHandle(handle, "StopCopySize"))
+        return 0;
+    quint64 bytes = 0;
+    finish("StopCopySize", m_host->stopCopySize(handle, &bytes), false);
+    return bytes;
+}
+
+qulonglong HelperService::SaveState(uint handle, const QDBusUnixFileDescriptor &fd, QString &sha256)
+{
+    if (!authorized(Action::Migration, "SaveState") || !ownsHandle(handle, "SaveState"))
+        return 0;
+    quint64 bytes = 0;
+    // QDBusUnixFileDescriptor owns a dup() of the client's descriptor; fileDescriptor() is -1 when none came.
+    finish("SaveState", m_host->saveState(handle, fd.isValid() ? fd.fileDescriptor() : -1, &bytes, &sha256), false);
+    return bytes;
+}
+
+qulonglong HelperService::LoadState(uint handle, const QDBusUnixFileDescriptor &fd)
+{
+    if (!authorized(Action::Migration, "LoadState") || !ownsHandle(handle, "LoadState"))
+        return 0;
+    quint64 bytes = 0;
+    finish("LoadState", m_host->loadState(handle, fd.isValid() ? fd.fileDescriptor() : -1, &bytes), false);
+    return bytes;
+}
+
+void HelperService::DmaLoggingStart(uint handle, const QList<qulonglong> &ranges, qulonglong pageSize)
+{
+    if (!authorized(Action::Migration, "DmaLoggingStart") || !ownsHandle(handle, "DmaLoggingStart"))
+        return;
+    if (ranges.size() % 2 != 0 || ranges.size() > 2 * 1024) {
+        finish("DmaLoggingStart", HostResult::failure(EINVAL, u"ranges must be iova, length pairs (%1 numbers given)"_s.arg(ranges.size())), false);
+        return;
+    }
+    QList<host::DmaLogRange> rs;
+    for (qsizetype i = 0; i + 1 < ranges.size(); i += 2)
+        rs.append({ranges[i], ranges[i + 1]});
+    finish("DmaLoggingStart", m_host->dmaLoggingStart(handle, rs, pageSize), false);
+}
+
+QByteArray HelperService::DmaLoggingReport(uint handle, qulonglong iova, qulonglong length, qulonglong pageSize)
+{
+    if (!authorized(Action::Migration, "DmaLoggingReport") || !ownsHandle(handle, "DmaLoggingReport"))
+        return {};
+    host::DirtyBitmap bits;
+    finish("DmaLoggingReport", m_host->dmaLoggingReport(handle, iova, length, pageSize, &bits), false);
+    return bits.bits;
+}
+
+void HelperService::DmaLoggingStop(uint handle)
+{
+    if (!authorized(Action::Migration, "DmaLoggingStop") || !ownsHandle(handle, "DmaLoggingStop"))
+        return;
+    finish("DmaLoggingStop", m_host->dmaLoggingStop(handle), false);
 }
 
 } // namespace devtopo::helper

@@ -10,6 +10,7 @@
 
 #include <QDBusContext>
 #include <QDBusServiceWatcher>
+#include <QDBusUnixFileDescriptor>
 #include <QObject>
 #include <QTimer>
 
@@ -52,6 +53,21 @@ public:
     void DirtyStop(uint handle);
     void CloseGroup(uint handle);
 
+    uint OpenMigrationDevice(uint groupHandle, const QString &device);
+    void CloseMigrationDevice(uint handle);
+    QString MigrationInfo(uint handle, int &group, uint &vendor, uint &deviceId, qulonglong &flags, uint &state,
+                          bool &dmaLoggingSupported, bool &dmaLogging, qulonglong &bufferedBytes);
+    uint SetMigrationState(uint handle, const QString &target, QStringList &changes);
+    QStringList ResetMigrationDevice(uint handle);
+    qulonglong PrecopyInfo(uint handle, qulonglong &dirtyBytes);
+    qulonglong ReadPrecopy(uint handle, qulonglong maxBytes);
+    qulonglong StopCopySize(uint handle);
+    qulonglong SaveState(uint handle, const QDBusUnixFileDescriptor &fd, QString &sha256);
+    qulonglong LoadState(uint handle, const QDBusUnixFileDescriptor &fd);
+    void DmaLoggingStart(uint handle, const QList<qulonglong> &ranges, qulonglong pageSize);
+    QByteArray DmaLoggingReport(uint handle, qulonglong iova, qulonglong length, qulonglong pageSize);
+    void DmaLoggingStop(uint handle);
+
 Q_SIGNALS:
     void Progress(const QString &operation, int done, int total, const QString &message);
     void HostChanged();
@@ -62,6 +78,7 @@ private:
     QString callerUid() const;
     bool authorized(const QString &action, const char *method);
     bool ownsHandle(uint handle, const char *method);
+    void pruneHandles(); // forget owners of handles the host closed (a group's devices)
     // Sends the error for a failed result; logs and announces a successful change.
     QStringList finish(const char *method, const host::HostResult &r, bool changesHost);
     void touch();

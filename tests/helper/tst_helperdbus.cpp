@@ -12,11 +12,16 @@
 #include <QDBusConnectionInterface>
 #include <QDBusMessage>
 #include <QDBusMetaType>
+#include <QDBusUnixFileDescriptor>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace devtopo;
@@ -131,7 +136,43 @@ class TestHelperDbus : public QObject
             {u"SetDriversAutoprobe"_s, {u"0000:3b:00.0"_s, false}},
             {u"SetVfToken"_s, {u"0000:3b:00.1"_s, kToken}},
             {u"OpenDevice"_s, {u"0000:1c:00.0"_s, QString()}},
+            {u"OpenMigrationDevice"_s, {1u, u"0000:af:00.4"_s}},
+            {u"MigrationInfo"_s, {2u}},
+            {u"SetMigrationState"_s, {2u, u"STOP"_s}},
+            {u"ResetMigrationDevice"_s, {2u}},
+            {u"PrecopyInfo"_s, {2u}},
+            {u"ReadPrecopy"_s, {2u, qulonglong(4096)}},
+            {u"StopCopySize"_s, {2u}},
+            {u"SaveState"_s, {2u, QVariant::fromValue(QDBusUnixFileDescriptor(1))}},
+            {u"LoadState"_s, {2u, QVariant::fromValue(QDBusUnixFileDescriptor(0))}},
+            {u"DmaLoggingStart"_s, {2u, QVariant::fromValue(QList<qulonglong>{0x100000, 0x100000}), qulonglong(4096)}},
+            {u"DmaLoggingReport"_s, {2u, qulonglong(0x100000), qulonglong(0x100000), qulonglong(4096)}},
+            {u"DmaLoggingStop"_s, {2u}},
+            {u"CloseMigrationDevice"_s, {2u}},
         };
+    }
+
+    // The mlx5_vfio_pci VF of the demo (0000:af:00.4) and its group, opened: group handle 1,
+    // device handle 2.
+    int migrationGroup() const
+    {
+        ScanOptions o;
+        o.root = m_tree->path() + u"/current"_s;
+        const Topology t = scanHost(o);
+        const auto *f = t.function(*PciAddress::parse(u"0000:af:00.4"_s));
+        return f && f->iommuGroup ? *f->iommuGroup : -1;
+    }
+    bool openMigrationDevice()
+    {
+        const QDBusMessage open = call(u"OpenGroup"_s, {migrationGroup()});
+        if (open.arguments().value(0).toUInt() != 1u)
+            return false;
+        const QDBusMessage dev = call(u"OpenMigrationDevice"_s, {1u, u"0000:af:00.4"_s});
+        return dev.arguments().value(0).toUInt() == 2u;
+    }
+    static QVariant fdOf(int fd)
+    {
+        return QVariant::fromValue(QDBusUnixFileDescriptor(fd));
     }
 
 private Q_SLOTS:
@@ -369,6 +410,201 @@ private Q_SLOTS:
         QDBusReply<QStringList> disk = helper.BindDriver(u"0000:18:00.0"_s, u"vfio-pci"_s, false);
         QCOMPARE(disk.error().name(), u"io.github.devtopo.Error.Busy"_s);
         QVERIFY(disk.error().message().contains(u"mounted on /"_s));
+    }
+
+    void migrationBadInput_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QVariantList>("args");
+        QTest::addColumn<QString>("error");
+        QTest::addColumn<QString>("fdKind");
+        const QString inval = u"io.github.devtopo.Error.InvalidArgument"_s;
+        const QString badHandle = u"io.github.devtopo.Error.BadHandle"_s;
+        const QString notFound = u"io.github.devtopo.Error.NotFound"_s;
+        const QString badStream = u"io.github.devtopo.Error.BadStream"_s;
+        const QString noRes = u"io.github.devtopo.Error.NoResources"_s;
+        auto row = [](const char *name, const QString &m, const QVariantList &a, const QString &e, const QString &fd = {}) {
+            QTest::newRow(name) << m << a << e << fd;
+        };
+        row("open: bad group handle", u"OpenMigrationDevice"_s, {77u, u"0000:af:00.4"_s}, badHandle);
+        row("open: device handle as group", u"OpenMigrationDevice"_s, {2u, u"0000:af:00.4"_s}, badHandle);
+        row("open: path", u"OpenMigrationDevice"_s, {1u, u"../../../dev/mem"_s}, inval);
+        row("open: not in group", u"OpenMigrationDevice"_s, {1u, u"0000:1b:00.0"_s}, notFound);
+        row("open: twice", u"OpenMigrationDevice"_s, {1u, u"0000:af:00.4"_s}, u"io.github.devtopo.Error.Busy"_s);
+        row("info: bad handle", u"MigrationInfo"_s, {999u}, badHandle);
+        row("info: group handle", u"MigrationInfo"_s, {1u}, badHandle);
+        row("state: unknown name", u"SetMigrationState"_s, {2u, u"SAVING"_s}, inval);
+        row("state: number 8", u"SetMigrationState"_s, {2u, u"8"_s}, inval);
+        row("state: negative", u"SetMigrationState"_s, {2u, u"-1"_s}, inval);
+        row("state: ERROR", u"SetMigrationState"_s, {2u, u"ERROR"_s}, inval);
+        row("state: 0 is ERROR", u"SetMigrationState"_s, {2u, u"0"_s}, inval);
+        row("state: path", u"SetMigrationState"_s, {2u, u"../STOP"_s}, inval);
+        row("state: bad handle", u"SetMigrationState"_s, {9u, u"STOP"_s}, badHandle);
+        row("precopy: RUNNING", u"PrecopyInfo"_s, {2u}, inval);
+        row("read precopy: RUNNING", u"ReadPrecopy"_s, {2u, qulonglong(4096)}, inval);
+        row("save: RUNNING", u"SaveState"_s, {2u}, inval, u"file-w"_s);
+        row("save: directory fd", u"SaveState"_s, {2u}, inval, u"dir"_s);
+        row("save: socket fd", u"SaveState"_s, {2u}, inval, u"socket"_s);
+        row("save: read-only fd", u"SaveState"_s, {2u}, badHandle, u"file-r"_s);
+        row("save: /dev/null", u"SaveState"_s, {2u}, inval, u"devnull"_s);
+        row("load: not RESUMING", u"LoadState"_s, {2u}, inval, u"good"_s);
+        row("load: corrupt, RESUMING", u"LoadState"_s, {2u}, badStream, u"corrupt"_s);
+        row("load: truncated, RESUMING", u"LoadState"_s, {2u}, inval, u"truncated"_s);
+        row("load: write-only fd", u"LoadState"_s, {2u}, badHandle, u"file-w"_s);
+        row("log: no ranges", u"DmaLoggingStart"_s, {2u, QVariant::fromValue(QList<qulonglong>{}), qulonglong(4096)}, u"io.github.devtopo.Error.Failed"_s);
+        row("log: odd numbers", u"DmaLoggingStart"_s, {2u, QVariant::fromValue(QList<qulonglong>{0x1000}), qulonglong(4096)}, inval);
+        row("log: page 3000", u"DmaLoggingStart"_s, {2u, QVariant::fromValue(QList<qulonglong>{0x1000, 0x1000}), qulonglong(3000)}, inval);
+        row("log: negative length", u"DmaLoggingStart"_s, {2u, QVariant::fromValue(QList<qulonglong>{0x1000, qulonglong(-0x1000)}), qulonglong(4096)}, inval);
+        row("log: report not started", u"DmaLoggingReport"_s, {2u, qulonglong(0), qulonglong(0x1000), qulonglong(4096)}, inval);
+        row("log: stop not started", u"DmaLoggingStop"_s, {2u}, inval);
+        row("close: bad handle", u"CloseMigrationDevice"_s, {3u}, badHandle);
+        Q_UNUSED(noRes);
+    }
+    void migrationBadInput()
+    {
+        QFETCH(QString, method);
+        QFETCH(QVariantList, args);
+        QFETCH(QString, error);
+        QFETCH(QString, fdKind);
+        QVERIFY(startHelper(u"allow"_s));
+        QVERIFY(openMigrationDevice());
+        QTemporaryDir dir;
+        const QByteArray file = QFile::encodeName(dir.filePath(u"state.bin"_s));
+        const bool resuming = fdKind == u"corrupt"_s || fdKind == u"truncated"_s;
+        if (resuming || fdKind == u"good"_s) {
+            // A real saved state of this device, then damaged.
+            QVERIFY(call(u"SetMigrationState"_s, {2u, u"STOP_COPY"_s}).type() == QDBusMessage::ReplyMessage);
+            const int w = ::open(file.constData(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            const QDBusMessage saved = call(u"SaveState"_s, {2u, fdOf(w)});
+            ::close(w);
+            QVERIFY2(saved.type() == QDBusMessage::ReplyMessage, qPrintable(saved.errorMessage()));
+            QFile f(QFile::decodeName(file));
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QByteArray bytes = f.readAll();
+            if (fdKind == u"corrupt"_s)
+                bytes[bytes.size() - 10] = char(bytes[bytes.size() - 10] ^ 1);
+            if (fdKind == u"truncated"_s)
+                bytes.chop(4096);
+            f.resize(0);
+            f.write(bytes);
+            f.close();
+            QVERIFY(call(u"SetMigrationState"_s, {2u, resuming ? u"RESUMING"_s : u"RUNNING"_s}).type() == QDBusMessage::ReplyMessage);
+        }
+        int fd = -1, other = -1;
+        if (fdKind == u"file-w"_s)
+            fd = ::open(file.constData(), O_WRONLY | O_CREAT, 0600);
+        else if (fdKind == u"file-r"_s || fdKind == u"good"_s || resuming) {
+            if (!QFile::exists(QFile::decodeName(file)))
+                QFile(QFile::decodeName(file)).open(QIODevice::WriteOnly);
+            fd = ::open(file.constData(), O_RDONLY);
+        } else if (fdKind == u"dir"_s)
+            fd = ::open(QFile::encodeName(dir.path()).constData(), O_RDONLY | O_DIRECTORY);
+        else if (fdKind == u"devnull"_s)
+            fd = ::open("/dev/null", O_WRONLY);
+        else if (fdKind == u"socket"_s) {
+            int sv[2];
+            QCOMPARE(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+            fd = sv[0];
+            other = sv[1];
+        }
+        if (fd >= 0)
+            args.insert(1, fdOf(fd));
+        const QDBusMessage infoBefore = call(u"MigrationInfo"_s, {2u});
+        const QDBusMessage reply = call(method, args);
+        if (fd >= 0)
+            ::close(fd);
+        if (other >= 0)
+            ::close(other);
+        QCOMPARE(reply.type(), QDBusMessage::ErrorMessage);
+        QCOMPARE(reply.errorName(), error);
+        QVERIFY2(reply.errorMessage().contains(u": "_s), qPrintable(reply.errorMessage()));
+        // Nothing changed: same state, nothing buffered, no logging.
+        const QDBusMessage infoAfter = call(u"MigrationInfo"_s, {2u});
+        QCOMPARE(infoAfter.arguments(), infoBefore.arguments());
+        if (resuming) // the device got no byte: leaving RESUMING finds nothing to apply
+            QVERIFY(call(u"SetMigrationState"_s, {2u, u"STOP"_s}).errorMessage().contains(u"0 bytes received"_s));
+    }
+
+    void migrationThroughTheProtocol()
+    {
+        QVERIFY(startHelper(u"allow"_s));
+        // A second device of the same kind to resume into: VF 3 of the ConnectX on mlx5_vfio_pci.
+        QVERIFY(call(u"BindDriver"_s, {u"0000:af:00.5"_s, u"mlx5_vfio_pci"_s, false}).type() == QDBusMessage::ReplyMessage);
+        QVERIFY(openMigrationDevice());
+        IoGithubDevtopoHelper1Interface helper(kService, kPath, bus());
+        QSignalSpy progress(&helper, &IoGithubDevtopoHelper1Interface::Progress);
+        int group = 0;
+        uint vendor = 0, deviceId = 0, state = 0;
+        qulonglong flags = 0, buffered = 0;
+        bool logSupported = false, logging = false;
+        QDBusReply<QString> info = helper.MigrationInfo(2u, group, vendor, deviceId, flags, state, logSupported, logging, buffered);
+        QCOMPARE(info.value(), u"0000:af:00.4"_s);
+        QCOMPARE(flags, qulonglong(7));
+        QCOMPARE(state, 2u);
+        QVERIFY(logSupported);
+        QCOMPARE(vendor, 0x15b3u);
+
+        QStringList changes;
+        QDBusReply<uint> to = helper.SetMigrationState(2u, u"PRE_COPY"_s, changes);
+        QCOMPARE(to.value(), 6u);
+        qulonglong dirty = 0;
+        QDBusReply<qulonglong> initial = helper.PrecopyInfo(2u, dirty);
+        QVERIFY(initial.value() > (qulonglong(2) << 20));
+        QCOMPARE(QDBusReply<qulonglong>(helper.ReadPrecopy(2u, 1 << 20)).value(), qulonglong(1) << 20);
+        to = helper.SetMigrationState(2u, u"STOP_COPY"_s, changes);
+        QCOMPARE(to.value(), 3u);
+        QCOMPARE(changes, (QStringList{u"0000:af:00.4: PRE_COPY -> PRE_COPY_P2P"_s, u"0000:af:00.4: PRE_COPY_P2P -> STOP_COPY"_s}));
+        QTRY_VERIFY(progress.size() >= 3);
+        QCOMPARE(progress.last().value(0).toString(), u"migration-state"_s);
+        // Save through a pipe the test drains.
+        int p[2];
+        QCOMPARE(::pipe(p), 0);
+        QByteArray saved;
+        QString sha;
+        QDBusPendingReply<qulonglong, QString> save = helper.SaveState(2u, QDBusUnixFileDescriptor(p[1]));
+        ::close(p[1]);
+        char buf[65536];
+        for (ssize_t n; (n = ::read(p[0], buf, sizeof(buf))) > 0;)
+            saved.append(buf, n);
+        ::close(p[0]);
+        save.waitForFinished();
+        QVERIFY2(!save.isError(), qPrintable(save.error().message()));
+        QCOMPARE(qulonglong(saved.size()), save.argumentAt<0>() + 64);
+        QCOMPARE(save.argumentAt<1>().size(), 64);
+
+        // Resume it into 0000:af:00.5 (its own group).
+        QDBusMessage g2;
+        {
+            ScanOptions o;
+            o.root = m_tree->path() + u"/current"_s;
+            const Topology t = scanHost(o);
+            g2 = call(u"OpenGroup"_s, {*t.function(*PciAddress::parse(u"0000:af:00.5"_s))->iommuGroup});
+        }
+        const uint gh2 = g2.arguments().value(0).toUInt();
+        QVERIFY(gh2 > 2);
+        const uint dh2 = call(u"OpenMigrationDevice"_s, {gh2, u"0000:af:00.5"_s}).arguments().value(0).toUInt();
+        QVERIFY(dh2 > gh2);
+        QCOMPARE(QDBusReply<uint>(helper.SetMigrationState(dh2, u"RESUMING"_s, changes)).value(), 4u);
+        QTemporaryDir dir;
+        QFile f(dir.filePath(u"s.bin"_s));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(saved);
+        f.close();
+        const int r = ::open(QFile::encodeName(f.fileName()).constData(), O_RDONLY);
+        QDBusReply<qulonglong> loaded = helper.LoadState(dh2, QDBusUnixFileDescriptor(r));
+        ::close(r);
+        QVERIFY2(loaded.isValid(), qPrintable(loaded.error().message()));
+        QCOMPARE(loaded.value() + 64, qulonglong(saved.size()));
+        QCOMPARE(QDBusReply<uint>(helper.SetMigrationState(dh2, u"RUNNING"_s, changes)).value(), 2u);
+
+        // DMA logging on the source.
+        QVERIFY(done(helper.DmaLoggingStart(2u, {0x100000, 0x100000}, 4096)));
+        QDBusReply<QByteArray> bits = helper.DmaLoggingReport(2u, 0x100000, 0x100000, 4096);
+        QCOMPARE(bits.value().size(), 256 / 8);
+        QVERIFY(done(helper.DmaLoggingStop(2u)));
+        // Closing the group closes its device handle too.
+        QVERIFY(done(helper.CloseGroup(1u)));
+        QCOMPARE(errorOf(helper.StopCopySize(2u)).name(), u"io.github.devtopo.Error.BadHandle"_s);
     }
 
     void handlesBelongToTheirCaller()

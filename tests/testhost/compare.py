@@ -513,8 +513,84 @@ def check_actions(results, rep):
         print("NOTE actions: devtopo-hostctl stderr: " + open(err, errors="replace").read().strip().replace("\n", " | ")[-600:])
 
 
+def check_migration(results, rep):
+    """VFIO migration v2 against mtty (devtopo-hostctl, scenario "mig"): flags, the walk, the saved
+    stream (96 bytes of mtty state + devtopo's 64-byte header), resume into a second mtty, and the
+    refusals: devtopo's own before the kernel, and the kernel's errnos through the raw steps."""
+    hp = load(results, "hostctl.jsonl")
+    if hp is None:
+        rep.skip("no hostctl.jsonl: devtopo-hostctl was not built, so not in the guest")
+        return
+    log = HostctlLog(hp)
+    got = log.steps.get("mig", [])
+    if not rep.check(got, "[mig] no migration steps ran (mtty missing, or the stage did not run)"):
+        return
+    names = ["open-group", "open-mig-device", "mig-info", "mig-state", "precopy-info", "stop-copy-size", "mig-state",
+             "stop-copy-size", "save", "mig-state", "kernel-set-state", "mig-state", "load", "kernel-write",
+             "log-start", "log-report", "log-stop", "mig-state", "mig-info",
+             "open-group", "open-mig-device", "load", "mig-state", "corrupt-copy", "load", "load", "mig-state", "mig-info",
+             "mig-state", "kernel-write", "mig-state", "mig-reset", "mig-info", "close-mig-device", "dev",
+             "close-mig-device", "close"]
+    rep.eq("[mig] hostctl steps", [x["step"] for x in got], names)
+    st = got + [None] * (len(names) - len(got))
+
+    def ok(i, what):
+        rep.check(st[i] is not None and st[i].get("ok") is True, f"[mig] {what}: {step_text(st[i])}")
+
+    def fails(i, what, e):
+        rep.check(st[i] is not None and st[i].get("ok") is False and st[i].get("errno") == e,
+                  f"[mig] {what}: want {e}, got {step_text(st[i])}")
+
+    def val(i, key):
+        return (st[i] or {}).get(key)
+
+    ok(1, "open the first mtty device")
+    rep.eq("[mig] mtty migration flags", val(2, "flags_text"), "STOP_COPY|P2P|PRE_COPY")
+    rep.eq("[mig] state after open", val(2, "state"), "RUNNING")
+    ok(3, "RUNNING -> PRE_COPY")
+    rep.eq("[mig] state after the walk to PRE_COPY", val(3, "state"), "PRE_COPY")
+    ok(4, "VFIO_MIG_GET_PRECOPY_INFO")
+    rep.eq("[mig] precopy initial_bytes (mtty's 24-byte header)", val(4, "initial_bytes"), 24)
+    rep.eq("[mig] precopy dirty_bytes", val(4, "dirty_bytes"), 0)
+    ok(6, "PRE_COPY -> STOP_COPY")
+    rep.eq("[mig] PRE_COPY -> STOP_COPY arcs", len((st[6] or {}).get("changes", [])), 2)
+    rep.eq("[mig] MIG_DATA_SIZE", val(7, "bytes"), 96)
+    ok(8, "save")
+    rep.eq("[mig] saved payload", val(8, "payload_bytes"), 96)
+    rep.eq("[mig] saved file (64-byte header + payload)", val(8, "file_bytes"), 160)
+    rep.eq("[mig] file size seen in the guest", log.seen("mig", "file_bytes"), ["160"])
+    fails(9, "ERROR as a target (devtopo)", "EINVAL")
+    fails(10, "ERROR as a target (the kernel, raw SET)", "EINVAL")
+    fails(11, "STOP_COPY -> PRE_COPY (devtopo; the 6.12 kernel would spin)", "EINVAL")
+    fails(12, "load outside RESUMING (devtopo)", "EINVAL")
+    fails(13, "write() on the save fd (the kernel)", "EBADF")
+    ok(14, "DMA logging start (mtty's stub log ops)")
+    ok(15, "DMA logging report")
+    rep.eq("[mig] mtty reports no dirty pages", val(15, "dirty_pages"), 0)
+    ok(16, "DMA logging stop")
+    ok(17, "STOP_COPY -> RUNNING")
+    rep.eq("[mig] first device back to", val(18, "state"), "RUNNING")
+    ok(20, "open the second mtty device")
+    fails(21, "load in RUNNING (devtopo)", "EINVAL")
+    ok(22, "RUNNING -> RESUMING")
+    fails(24, "load a corrupt stream (devtopo, before the kernel)", "EBADMSG")
+    ok(25, "load the saved stream")
+    rep.eq("[mig] loaded payload", val(25, "payload_bytes"), 96)
+    ok(26, "RESUMING -> RUNNING (mtty applies the state)")
+    rep.eq("[mig] second device after resume", val(27, "state"), "RUNNING")
+    ok(28, "RUNNING -> RESUMING again")
+    fails(29, "write() of a zeroed mtty header (the kernel)", "EFAULT")
+    fails(30, "RESUMING -> STOP with a bad stream (the kernel)", "EINVAL")
+    ok(31, "VFIO_DEVICE_RESET")
+    rep.eq("[mig] after reset", val(32, "state"), "RUNNING")
+    for i in (33, 35, 36):
+        ok(i, names[i])
+    errs = {names[i] + f"#{i}": val(i, "errno") for i in range(len(names)) if st[i] is not None and not st[i].get("ok")}
+    print("NOTE migration: errnos seen: " + ", ".join(f"{k}={v}" for k, v in errs.items()))
+
+
 CHECKS = {"scan": check_scan, "iova": check_iova, "viability": check_viability, "sriov": check_sriov,
-          "actions": check_actions}
+          "actions": check_actions, "migration": check_migration}
 
 
 def main():

@@ -346,5 +346,39 @@ if have_bin devtopo-hostctl && [ -n "${HOSTCTL_ALONE:-}" ]; then
     note "stage actions: done"
 fi
 
+# --- migration: VFIO migration v2 against mtty through devtopo-hostctl (LinuxHost) ------------------
+# Two mtty-2 mdevs, each in its own group: the first is walked RUNNING -> PRE_COPY -> STOP_COPY and
+# its state saved (devtopo header + mtty's 96 bytes), the second moved to RESUMING and loaded; the
+# kernel's own answers are recorded through hostctl's raw steps (ERROR as a target, a write to a
+# save fd, a bad mtty header). STOP_COPY -> PRE_COPY is never given to the kernel: 6.12's
+# vfio_mig_get_next_state() spins forever on it (fixed upstream in 2026); devtopo refuses it itself.
+if have_bin devtopo-hostctl && [ -n "${HOSTCTL_ALONE:-}" ] && [ -d /sys/class/mdev_bus ]; then
+    note "stage migration: mtty"
+    t=$(ls -d /sys/class/mdev_bus/*/mdev_supported_types/mtty-2 2>/dev/null | head -n1)
+    u1=83b8f4f2-509f-382f-3c1e-e6bfe0fa2001
+    u2=83b8f4f2-509f-382f-3c1e-e6bfe0fa2002
+    if [ -n "$t" ] && echo "$u1" > "$t/create" && echo "$u2" > "$t/create"; then
+        g1=$(readlink "/sys/bus/mdev/devices/$u1/iommu_group"); g1=${g1##*/}
+        g2=$(readlink "/sys/bus/mdev/devices/$u2/iommu_group"); g2=${g2##*/}
+        echo "mig_mdevs $u1 $g1 $u2 $g2" >> "$OUT/actions.txt"
+        S=/tmp/mtty-state.bin
+        hostctl mig open-group "$g1" open-mig-device "$u1" mig-info \
+            mig-state PRE_COPY precopy-info stop-copy-size mig-state STOP_COPY stop-copy-size save "$S" \
+            mig-state ERROR kernel-set-state 0 mig-state PRE_COPY load "$S" kernel-write 00 \
+            log-start 0x100000 0x100000 0x1000 log-report 0x100000 0x100000 0x1000 log-stop \
+            mig-state RUNNING mig-info \
+            open-group "$g2" open-mig-device "$u2" load "$S" mig-state RESUMING \
+            corrupt-copy "$S" "$S.bad" load "$S.bad" load "$S" mig-state RUNNING mig-info \
+            mig-state RESUMING kernel-write 000000000000000000000000000000000000000000000000 mig-state STOP \
+            mig-reset mig-info close-mig-device dev "$u1" close-mig-device close
+        observe mig "file_bytes" "$(wc -c < "$S")"
+        echo 1 > "/sys/bus/mdev/devices/$u1/remove"
+        echo 1 > "/sys/bus/mdev/devices/$u2/remove"
+    else
+        echo "mig_mdevs failed" >> "$OUT/actions.txt"
+    fi
+    note "stage migration: done"
+fi
+
 dmesg > "$OUT/dmesg.txt"
 note "checks end"
