@@ -565,8 +565,8 @@ def check_migration(results, rep):
     fails(12, "load outside RESUMING (devtopo)", "EINVAL")
     fails(13, "write() on the save fd (the kernel)", "EBADF")
     ok(14, "DMA logging start (mtty's stub log ops)")
-    ok(15, "DMA logging report")
-    rep.eq("[mig] mtty reports no dirty pages", val(15, "dirty_pages"), 0)
+    # mtty's log ops are stubs; the 6.12 core still refuses the report for it (seen: EOPNOTSUPP).
+    fails(15, "DMA logging report on mtty (the kernel)", "EOPNOTSUPP")
     ok(16, "DMA logging stop")
     ok(17, "STOP_COPY -> RUNNING")
     rep.eq("[mig] first device back to", val(18, "state"), "RUNNING")
