@@ -563,7 +563,17 @@ private Q_SLOTS:
         QString sha;
         QDBusPendingReply<qulonglong, QString> save = helper.SaveState(2u, QDBusUnixFileDescriptor(p[1]));
         ::close(p[1]);
+        // The call's message keeps a dup of the write end, so no EOF comes: drain until the reply.
+        ::fcntl(p[0], F_SETFL, O_NONBLOCK);
         char buf[65536];
+        for (int i = 0; i < 3000; ++i) {
+            ssize_t n;
+            while ((n = ::read(p[0], buf, sizeof(buf))) > 0)
+                saved.append(buf, n);
+            if (save.isFinished())
+                break;
+            QTest::qWait(10);
+        }
         for (ssize_t n; (n = ::read(p[0], buf, sizeof(buf))) > 0;)
             saved.append(buf, n);
         ::close(p[0]);
