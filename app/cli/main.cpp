@@ -9,6 +9,9 @@
 #include "clicommand.h"
 #include "p2pcommand.h"
 #include "drawcommand.h"
+#ifdef DEVTOPO_HAVE_QMP
+#include "migratecommand.h"
+#endif
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -111,6 +114,10 @@ int main(int argc, char **argv)
         return cli::runDrawCommand(argc, argv); // needs a QGuiApplication, not this QCoreApplication
     if (word == QLatin1String("p2p"))
         return cli::runP2pCommand(argc, argv); // options of its own: --kind, --no-vfs
+#ifdef DEVTOPO_HAVE_QMP
+    if (word == QLatin1String("migrate"))
+        return cli::runMigrateCommand(argc, argv); // VM live migration over QMP: options of its own
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("devtopo-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DEVTOPO_VERSION));
@@ -125,7 +132,8 @@ int main(int argc, char **argv)
         "  predict   the groups the kernel would form from ACS and aliases alone (hosts without an IOMMU)\n"
         "  p2p [--kind gpu|nic|nvme|accel|all] [--json]   P2P classes and kernel p2pdma verdicts per device pair\n"
         "  capture DEST   copy what devtopo reads from /sys into DEST (a directory or .tar.gz)\n"
-        "  draw --output FILE.svg|FILE.png [--expand-vfs]   the topology drawing (draw --help)\n\n"
+        "  draw --output FILE.svg|FILE.png [--expand-vfs]   the topology drawing (draw --help)\n"
+        "  migrate start|watch|cancel|info|find   VM live migration over QMP (migrate --help)\n\n"
         "Source: the live host by default; --root DIR (a copied root), --demo, or a path to a\n"
         "snapshot (.json) or capture (.tar.gz)."));
     parser.addHelpOption();

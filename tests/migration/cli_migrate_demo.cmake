@@ -1,0 +1,63 @@
+# devtopo-cli migrate against the simulated VM: exit codes, progress, the CSV and its verdict.
+# Run by ctest with -DCLI=... -DOUT=...
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT})
+
+function(run expected_code)
+    execute_process(COMMAND ${CLI} ${ARGN} RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+    if(NOT "${code}" STREQUAL "${expected_code}")
+        message(FATAL_ERROR "devtopo-cli ${ARGN}: exit ${code}, expected ${expected_code}\nstdout:\n${out}\nstderr:\n${err}")
+    endif()
+    set(last_out "${out}" PARENT_SCOPE)
+    set(last_err "${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect text haystack what)
+    string(FIND "${haystack}" "${text}" at)
+    if(at EQUAL -1)
+        message(FATAL_ERROR "${what} lacks \"${text}\":\n${haystack}")
+    endif()
+endfunction()
+
+# A converging migration completes: exit 0, every sample in the CSV, the verdict at its end.
+run(0 migrate watch --demo converging --time-scale 10 --interval 25 --csv ${OUT}/converging.csv)
+expect("verdict: Completed after" "${last_out}" "stdout")
+expect("pass " "${last_out}" "stdout")
+file(READ ${OUT}/converging.csv csv)
+expect("time_s,status,ram_total" "${csv}" "converging.csv")
+expect("# verdict,completed,\"Completed after" "${csv}" "converging.csv")
+expect(",completed," "${csv}" "converging.csv")
+string(REGEX MATCHALL "\n[0-9]+\\.[0-9]+,active," rows "${csv}")
+list(LENGTH rows n)
+if(n LESS 20)
+    message(FATAL_ERROR "converging.csv has only ${n} active samples")
+endif()
+
+# One that cannot converge: measured, seen stuck, cancelled: exit 3, and the CSV says why.
+run(3 migrate watch --demo non-converging --time-scale 20 --interval 25 --dirty-rate-every 1 --cancel-when-stuck
+      --csv ${OUT}/non-converging.csv)
+expect("Will not converge: memory is dirtied at" "${last_out}" "stdout")
+file(READ ${OUT}/non-converging.csv csv)
+expect("# verdict,cancelled,\"Cancelled after" "${csv}" "non-converging.csv")
+expect("Before that: Will not converge" "${csv}" "non-converging.csv")
+expect(",not-converging" "${csv}" "non-converging.csv")
+expect("# event," "${csv}" "non-converging.csv")
+
+# Bad input: each a clear error and its exit code.
+run(1 migrate watch --qmp ${OUT}/converging.csv)
+expect("is not a QMP socket: it is a regular file" "${last_err}" "stderr")
+run(1 migrate start --qmp ${OUT}/nothing-here --uri tcp:x:1)
+expect("does not exist" "${last_err}" "stderr")
+run(1 migrate start --demo converging --uri 10.0.0.1:4444)
+expect("is not a migration URI QEMU knows" "${last_err}" "stderr")
+run(1 migrate start --demo converging --max-bandwidth fast)
+expect("\"fast\" is not a bandwidth" "${last_err}" "stderr")
+run(2 migrate watch)
+expect("give --qmp SOCKET or --demo SCENARIO" "${last_err}" "stderr")
+run(2 migrate)
+run(1 migrate info --demo no-such-scenario)
+expect("no VM scenario \"no-such-scenario\"" "${last_err}" "stderr")
+run(1 migrate watch --demo converging --csv /nonexistent-dir/x.csv --time-scale 10 --interval 25)
+expect("cannot write /nonexistent-dir/x.csv" "${last_err}" "stderr")
+run(0 migrate info --demo converging)
+expect("vfio-pci hostdev0: host 0000:41:00.1, guest 05.0" "${last_out}" "stdout")
