@@ -225,8 +225,12 @@ void IovaMapWidget::paintEvent(QPaintEvent *)
     }
 
     const quint64 top = m_segments.last().end;
-    const QString caption = tr("IOVA space %1 (%2)  ·  widths grow with log₂(size): not to scale")
-                                .arg(fmt::hexRange(0, top), fmt::rangeSize(0, top));
+    QString caption = tr("IOVA space %1 (%2)  ·  widths grow with log₂(size): not to scale")
+                          .arg(fmt::hexRange(0, top), fmt::rangeSize(0, top));
+    if (m_hasOverlay)
+        caption = tr("Open for DMA: %n mapping(s) in purple, the container's IOVA ranges as the dark top line  ·  ", nullptr,
+                     int(m_overlayMappings.size()))
+            + caption;
     p.drawText(QRect(Margin, Margin, width() - 2 * Margin, HeaderHeight), Qt::AlignLeft | Qt::AlignVCenter,
                fontMetrics().elidedText(caption, Qt::ElideRight, width() - 2 * Margin));
 
@@ -269,9 +273,10 @@ void IovaMapWidget::paintEvent(QPaintEvent *)
                 x1 = bar.right();
             p.fillRect(QRect(x0, bar.top(), std::max(2, x1 - x0 + 1), 4), QColor(0x1b, 0x5e, 0x20));
         }
-        // The mappings: orange blocks along the bottom edge, outlined so they show on any colour.
-        p.setPen(QPen(QColor(0x5d, 0x2a, 0x00), 1));
-        p.setBrush(QColor(0xff, 0x8f, 0x00));
+        // The mappings: purple blocks along the bottom edge (no region kind uses purple), outlined
+        // in white so they show on any segment colour.
+        p.setPen(QPen(Qt::white, 1));
+        p.setBrush(QColor(0x6a, 0x1b, 0x9a));
         for (const QRect &r : dmaMappingRects())
             p.drawRect(r.adjusted(0, 0, -1, -1));
         p.setBrush(Qt::NoBrush);

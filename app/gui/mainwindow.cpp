@@ -378,6 +378,7 @@ void MainWindow::showFunction(const PciAddress &address)
         if (d->widget() == m_details)
             d->raise();
     updateDmaOverlay();
+    updateActionsMenu();
 }
 
 void MainWindow::selectFunction(const PciAddress &address)
@@ -393,6 +394,7 @@ void MainWindow::selectGroup(int groupId)
     m_tree->highlightGroup(groupId);
     findChild<views::TopologyView *>()->highlightGroup(groupId);
     updateDmaOverlay();
+    updateActionsMenu();
 }
 
 void MainWindow::openRootDialog()

@@ -425,11 +425,15 @@ void MainWindow::updateActionsMenu()
     if (!m_actionsMenu)
         return;
     m_actionsMenu->clear();
-    const auto f = m_tree->currentFunction();
+    auto f = m_tree->currentFunction();
     int group = m_groups->currentGroup();
     if (f) {
-        if (const PciFunction *fn = m_topology.function(*f))
-            group = fn->iommuGroup.value_or(-1);
+        const PciFunction *fn = m_topology.function(*f);
+        const int own = fn ? fn->iommuGroup.value_or(-1) : -1;
+        if (group >= 0 && own != group)
+            f.reset(); // a group was picked after the device: the menu is about that group
+        else
+            group = own;
     }
     fillActionsMenu(m_actionsMenu, f, group);
 }

@@ -125,7 +125,8 @@ private Q_SLOTS:
     void everyDockHasContent()
     {
         gui::MainWindow *w = m_window.get();
-        QCOMPARE(w->docks().size(), 6); // groups, details, SR-IOV, IOMMU units, IOVA map, P2P
+        // groups, details, SR-IOV, IOMMU units, IOVA map, actions log, DMA, VF token, P2P
+        QCOMPARE(w->docks().size(), 9);
         for (QDockWidget *d : w->docks()) {
             d->show();
             d->raise();

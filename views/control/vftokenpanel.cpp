@@ -245,6 +245,11 @@ void VfTokenPanel::showResult(bool ok, const QString &text)
     m_result->setVisible(true);
 }
 
+QString VfTokenPanel::resultText() const
+{
+    return m_result->text();
+}
+
 void VfTokenPanel::showTokenResult(bool ok, const QString &text)
 {
     showResult(ok, ok ? tr("✔ VF token set on %1. Its VFs now open only with this token.").arg(chosenPf() ? chosenPf()->toString() : QString())
