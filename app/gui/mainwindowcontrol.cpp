@@ -270,7 +270,7 @@ void MainWindow::sendAction(const ControlAction &action)
     for (QDockWidget *d : std::as_const(m_docks))
         if (d->widget() == m_logPanel)
             d->raise();
-    m_control->run(action, [this, id](bool ok, const QStringList &changes, const QString &error) {
+    auto finished = [this, id](bool ok, const QStringList &changes, const QString &error) {
         if (ok) {
             m_log->succeed(id, changes);
             statusBar()->showMessage(changes.isEmpty() ? tr("Nothing needed changing.") : changes.join(u"; "_s), 10000);
@@ -280,7 +280,20 @@ void MainWindow::sendAction(const ControlAction &action)
         }
         Q_EMIT actionFinished(id, ok);
         scheduleRescan(); // even a refusal: the host is what it is, show it
-    });
+    };
+    if (action.kind != ActionKind::RestoreGroup)
+        return m_control->run(action, finished);
+    // The helper restores one device per call: every member the plan says devtopo rebound.
+    QList<ControlAction> steps;
+    for (const control::PlannedChange &c : control::planChange(m_topology, action).changes) {
+        if (c.kind != control::PlannedChange::Kind::Restore)
+            continue;
+        ControlAction step;
+        step.kind = ActionKind::RestoreDriver;
+        step.address = c.device;
+        steps << step;
+    }
+    m_control->runAll(steps, finished);
 }
 
 void MainWindow::scheduleRescan()
@@ -489,6 +502,12 @@ void MainWindow::fillActionsMenu(QMenu *menu, const std::optional<PciAddress> &f
             add(tr("Bind whole group %1 to driver…").arg(group), ActionKind::BindGroup, {}, group,
                 [this, first] { chooseDriverAndBind(first, true); });
         }
+        add(tr("Restore the original drivers of group %1").arg(group), ActionKind::RestoreGroup, {}, group, [this, group] {
+            ControlAction act;
+            act.kind = ActionKind::RestoreGroup;
+            act.group = group;
+            requestAction(act);
+        })->setObjectName(QStringLiteral("restoreGroup"));
         QAction *dma = menu->addAction(tr("Open group %1 in the DMA panel").arg(group));
         connect(dma, &QAction::triggered, this, [this, group] { showDmaFor(group); });
         menu->addSeparator();

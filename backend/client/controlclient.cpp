@@ -102,6 +102,8 @@ void ControlClient::run(const control::ControlAction &a, Done done)
     QString error;
     if (!ensureConnected(&error))
         return done(false, {}, error);
+    if (a.kind == control::ActionKind::RestoreGroup)
+        return done(false, {}, u"EINVAL: a group is restored device by device (runAll with one RestoreDriver each)"_s);
     IoGithubDevtopoHelper1Interface *p = m_helper->proxy();
     const QString addr = a.address.toString();
     QDBusPendingCall call = [&]() -> QDBusPendingCall {
@@ -111,6 +113,7 @@ void ControlClient::run(const control::ControlAction &a, Done done)
         case control::ActionKind::BindGroup:
             return p->BindGroup(a.group, a.driver, a.force);
         case control::ActionKind::RestoreDriver:
+        case control::ActionKind::RestoreGroup:
             return p->RestoreDriver(addr);
         case control::ActionKind::PersistOverride:
             return p->PersistOverride(addr, a.driver);
@@ -127,6 +130,21 @@ void ControlClient::run(const control::ControlAction &a, Done done)
     }();
     qCInfo(lcClient).noquote() << "->" << a.methodName() << a.title();
     watch(call, [done](QDBusPendingCallWatcher *w) { finishChanges(w, done); });
+}
+
+void ControlClient::runAll(QList<control::ControlAction> steps, Done done, QStringList changesSoFar)
+{
+    if (steps.isEmpty())
+        return done(true, changesSoFar, {});
+    const control::ControlAction first = steps.takeFirst();
+    run(first, [this, steps, done, changesSoFar, first](bool ok, const QStringList &changes, const QString &error) {
+        if (!ok) {
+            // Stop at the first refusal; what went before stays done and is said.
+            const QString before = changesSoFar.isEmpty() ? QString() : u" (before it: %1)"_s.arg(changesSoFar.join(u"; "_s));
+            return done(false, changesSoFar, u"%1 on %2%3"_s.arg(error, first.address.toString(), before));
+        }
+        runAll(steps, done, changesSoFar + changes);
+    });
 }
 
 void ControlClient::setVfToken(const QString &pf, const QString &uuid, Done done)

@@ -37,6 +37,8 @@ public:
     using Done = std::function<void(bool ok, const QStringList &changes, const QString &error)>;
 
     void run(const control::ControlAction &action, Done done);
+    // One after the other; stops at the first refusal (its error names the device).
+    void runAll(QList<control::ControlAction> steps, Done done, QStringList changesSoFar = {});
     void setVfToken(const QString &pf, const QString &uuid, Done done);
     void openDevice(const QString &address, const QString &uuid, Done done);
     void openGroup(int group, std::function<void(bool ok, quint32 handle, const QString &error)> done);

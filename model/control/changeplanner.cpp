@@ -33,6 +33,12 @@ int currentVfs(const PciFunction &pf)
     return pf.sriov.numVfs >= 0 ? pf.sriov.numVfs : int(pf.vfs.size());
 }
 
+// What devtopo's binding leaves behind: a driver_override, or a VFIO/stub driver.
+bool looksRebound(const PciFunction &f)
+{
+    return !f.driverOverride.isEmpty() || isVfioDriver(f.driver) || f.driver == u"pci-stub"_s;
+}
+
 // Members a group bind moves, in the helper's order (bridges VFIO tolerates stay).
 QList<const PciFunction *> groupTargets(const Topology &t, const IommuGroup &g, QList<const PciFunction *> *leftAlone)
 {
@@ -192,12 +198,16 @@ std::optional<PciAddress> predictedVfAddress(const PciFunction &pf, int n)
 
 QString unavailableReason(const Topology &t, ActionKind kind, const PciAddress &address, int group)
 {
-    if (kind == ActionKind::BindGroup) {
+    if (kind == ActionKind::BindGroup || kind == ActionKind::RestoreGroup) {
         const IommuGroup *g = t.group(group);
         if (!g)
             return u"there is no IOMMU group %1 on this host"_s.arg(group);
-        if (groupTargets(t, *g, nullptr).isEmpty())
+        const QList<const PciFunction *> targets = groupTargets(t, *g, nullptr);
+        if (targets.isEmpty())
             return u"group %1 holds only bridges VFIO leaves alone"_s.arg(group);
+        if (kind == ActionKind::RestoreGroup
+            && std::none_of(targets.cbegin(), targets.cend(), [](const PciFunction *f) { return looksRebound(*f); }))
+            return u"no device of group %1 has a driver_override or a VFIO driver: nothing devtopo rebound"_s.arg(group);
         return {};
     }
     const PciFunction *f = t.function(address);
@@ -211,7 +221,7 @@ QString unavailableReason(const Topology &t, ActionKind kind, const PciAddress &
             return u"%1 is a bridge on %2; VFIO does not need it rebound"_s.arg(a, driverText(f->driver));
         return {};
     case ActionKind::RestoreDriver:
-        if (f->driverOverride.isEmpty() && !isVfioDriver(f->driver) && f->driver != u"pci-stub"_s)
+        if (!looksRebound(*f))
             return u"%1 has no driver_override and is not on a VFIO driver: nothing devtopo rebound"_s.arg(a);
         return {};
     case ActionKind::RemoveOverride:
@@ -228,6 +238,7 @@ QString unavailableReason(const Topology &t, ActionKind kind, const PciAddress &
             return u"%1 has no reset method (reset_method is empty)"_s.arg(a);
         return {};
     case ActionKind::BindGroup:
+    case ActionKind::RestoreGroup:
         break;
     }
     return {};
@@ -298,6 +309,28 @@ ChangePlan planChange(const Topology &t, const ControlAction &action)
                  "rebinding it"_s.arg(driverText(f->driver), a);
         plan.changes << c;
         plan.summary = c.text;
+        break;
+    }
+    case ActionKind::RestoreGroup: {
+        const IommuGroup *g = t.group(action.group);
+        QStringList who;
+        for (const PciFunction *m : groupTargets(t, *g, nullptr)) {
+            PlannedChange c;
+            c.device = m->address;
+            c.fromDriver = m->driver;
+            if (looksRebound(*m)) {
+                c.kind = PlannedChange::Kind::Restore;
+                c.text = u"unbind %1 from %2 and give it back its recorded driver"_s.arg(driverText(m->driver), m->address.toString());
+                who << m->address.toString();
+            } else {
+                c.kind = PlannedChange::Kind::AlreadyBound;
+                c.text = u"%1 (%2) was not rebound: it stays"_s.arg(m->address.toString(), driverText(m->driver));
+            }
+            plan.changes << c;
+        }
+        plan.summary = u"give %1 back the drivers devtopo recorded before rebinding — same group %2 — one device after the other"_s
+                           .arg(joinAnd(who))
+                           .arg(action.group);
         break;
     }
     case ActionKind::PersistOverride: {

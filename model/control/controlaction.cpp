@@ -14,6 +14,8 @@ QString ControlAction::title() const
         return u"Bind IOMMU group %1 to %2"_s.arg(group).arg(driver);
     case ActionKind::RestoreDriver:
         return u"Restore the original driver of %1"_s.arg(a);
+    case ActionKind::RestoreGroup:
+        return u"Restore the original drivers of IOMMU group %1"_s.arg(group);
     case ActionKind::PersistOverride:
         return u"Persist the override %1 → %2"_s.arg(a, driver);
     case ActionKind::RemoveOverride:
@@ -36,6 +38,7 @@ QString ControlAction::methodName() const
     case ActionKind::BindGroup:
         return u"BindGroup"_s;
     case ActionKind::RestoreDriver:
+    case ActionKind::RestoreGroup:
         return u"RestoreDriver"_s;
     case ActionKind::PersistOverride:
         return u"PersistOverride"_s;

@@ -14,6 +14,7 @@ enum class ActionKind {
     BindDevice, // address -> driver
     BindGroup, // group -> driver (every member that is not a bridge VFIO tolerates)
     RestoreDriver, // address -> the driver devtopo recorded before it rebound it
+    RestoreGroup, // group -> RestoreDriver for every member devtopo rebound, one after the other
     PersistOverride, // driverctl override for address -> driver
     RemoveOverride,
     SetNumVfs, // PF -> count

@@ -104,6 +104,12 @@ private Q_SLOTS:
             << u"reset 0000:0b:00.0 through reset_method (bus; the kernel tries them in this order)"_s
             << QStringList{u"reset 0000:0b:00.0 through reset_method (bus; the kernel tries them in this order)"_s}
             << u"a bus reset also resets 0000:0b:00.1 on the same bus"_s << false << false;
+        QTest::newRow("restore a group")
+            << make(ActionKind::RestoreGroup, nullptr, 16, {})
+            << u"give 0000:09:00.0 back the drivers devtopo recorded before rebinding — same group 16 — one device after the other"_s
+            << QStringList{u"unbind vfio-pci from 0000:09:00.0 and give it back its recorded driver"_s,
+                           u"0000:09:00.1 (snd_hda_intel) was not rebound: it stays"_s}
+            << QString() << false << false;
         QTest::newRow("persist override")
             << make(ActionKind::PersistOverride, "0000:08:00.1", -1, u"vfio-pci"_s)
             << u"write /etc/driverctl.d/pci-0000:08:00.1 = vfio-pci: driverctl binds 0000:08:00.1 to vfio-pci at every boot"_s
@@ -155,6 +161,8 @@ private Q_SLOTS:
                                               << u"0000:0b:00.1 has no reset method (reset_method is empty)"_s;
         QTest::newRow("rebind a bridge") << make(ActionKind::BindDevice, "0000:00:1c.0", -1, u"vfio-pci"_s)
                                          << u"0000:00:1c.0 is a bridge on pcieport; VFIO does not need it rebound"_s;
+        QTest::newRow("restore a group never rebound") << make(ActionKind::RestoreGroup, nullptr, 15, {})
+                                                       << u"no device of group 15 has a driver_override or a VFIO driver: nothing devtopo rebound"_s;
         QTest::newRow("restore what was never rebound") << make(ActionKind::RestoreDriver, "0000:08:00.0", -1, {})
                                                         << u"0000:08:00.0 has no driver_override and is not on a VFIO driver: nothing devtopo rebound"_s;
     }

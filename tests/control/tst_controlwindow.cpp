@@ -8,6 +8,7 @@
 #include "actionlogmodel.h"
 #include "actionlogpanel.h"
 #include "controlaction.h"
+#include "controlclient.h"
 #include "devicetreepanel.h"
 #include "dirtybitmapwidget.h"
 #include "dmamappingmodel.h"
@@ -168,6 +169,7 @@ private Q_SLOTS:
         // The dialog lists every member that moves, then Apply sends it.
         QSignalSpy finished(m_w.get(), &gui::MainWindow::actionFinished);
         QSignalSpy loaded(m_w.get(), &gui::MainWindow::topologyLoaded);
+        QSignalSpy progress(m_w->controlClient(), &client::ControlClient::progress);
         dialog = m_w->requestAction(bindGroup(16));
         QVERIFY(dialog);
         QVERIFY(dialog->summaryText().contains(u"— same group 16 —"_s));
@@ -186,13 +188,17 @@ private Q_SLOTS:
             QCOMPARE(treeDriverOf(a), u"vfio-pci"_s);
         }
         QVERIFY(m_w->topology().group(16)->viability.viable);
+        QVERIFY(progress.size() >= 4); // the helper reports each device it moves
         QVERIFY(m_w->actionLogPanel()->messageText().startsWith(u"✔ Bind IOMMU group 16 to vfio-pci"_s));
 
-        for (const char *a : kGroup16) {
-            const ActionLogEntry *r = apply(device(ActionKind::RestoreDriver, a));
-            QVERIFY2(r, a);
-            QVERIFY2(r->status == ActionLogEntry::Status::Succeeded, qPrintable(r->error));
-        }
+        ControlAction restore;
+        restore.kind = ActionKind::RestoreGroup;
+        restore.group = 16;
+        views::ActionDialog *rd = nullptr;
+        const ActionLogEntry *r = apply(restore, &rd);
+        QVERIFY(r);
+        QVERIFY2(r->status == ActionLogEntry::Status::Succeeded, qPrintable(r->error));
+        QVERIFY(r->changes.join(u'\n').contains(u"0000:1b:00.1 to snd_hda_intel"_s));
         QStringList after;
         for (const char *a : kGroup16)
             after << driverOf(a);
@@ -304,6 +310,28 @@ private Q_SLOTS:
         QTest::mouseClick(dma->closeButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!dma->state().isOpen(), 30000);
         QVERIFY(!m_w->iovaPanel()->map()->hasDmaOverlay());
+    }
+
+    void readOnlyWithoutHelper()
+    {
+        gui::MainWindow w;
+        QString error;
+        QVERIFY(!w.startDemoHelper(u"/nonexistent/devtopo-helper"_s, &error));
+        QVERIFY2(error.contains(u"cannot start /nonexistent/devtopo-helper"_s), qPrintable(error));
+        w.setReadOnly(u"the demo helper could not be started: "_s + error);
+        QSignalSpy loaded(&w, &gui::MainWindow::topologyLoaded);
+        w.openSource(m_w->sourcePath(), u"demo host (read-only)"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.size() == 1, 60000);
+        QVERIFY(w.actionsUnavailableReason().startsWith(u"read-only: the demo helper could not be started"_s));
+        QMenu menu;
+        w.fillActionsMenu(&menu, pa("0000:1b:00.1"), 16);
+        QAction *bind = menu.findChild<QAction *>(u"bindGroup"_s);
+        QVERIFY(bind && !bind->isEnabled());
+        QVERIFY(bind->toolTip().startsWith(u"read-only"_s));
+        QVERIFY(!w.requestAction(bindGroup(16)));
+        QVERIFY(w.actionLog()->entries().last().error.startsWith(u"read-only"_s));
+        QVERIFY(!w.dmaPanel()->openButton()->isEnabled());
+        QVERIFY(w.actionLogPanel()->messageIsError());
     }
 
     void vfTokenEaccesThenSuccess()
