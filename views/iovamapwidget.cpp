@@ -228,7 +228,7 @@ void IovaMapWidget::paintEvent(QPaintEvent *)
     QString caption = tr("IOVA space %1 (%2)  ·  widths grow with log₂(size): not to scale")
                           .arg(fmt::hexRange(0, top), fmt::rangeSize(0, top));
     if (m_hasOverlay)
-        caption = tr("Open for DMA: %n mapping(s) in purple, the container's IOVA ranges as the dark top line  ·  ", nullptr,
+        caption = tr("DMA: %n mapping(s) (purple), container ranges (top line)  ·  ", nullptr,
                      int(m_overlayMappings.size()))
             + caption;
     p.drawText(QRect(Margin, Margin, width() - 2 * Margin, HeaderHeight), Qt::AlignLeft | Qt::AlignVCenter,

@@ -300,6 +300,7 @@ private Q_SLOTS:
         QVERIFY(b.isDirty(0) && b.isDirty(511) && !b.isDirty(512) && b.isDirty(768));
         QVERIFY(test::saveScreenshot(dma, u"control-window-dma-panel"_s));
         QVERIFY(test::saveScreenshot(m_w->iovaPanel(), u"control-window-iova-overlay"_s));
+        QVERIFY(test::saveScreenshot(m_w.get(), u"control-window-dma"_s));
         QTest::mouseClick(dma->dirtyStopButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!dma->state().dirtyTracking, 30000);
 
