@@ -78,7 +78,7 @@ public:
 private:
     bool connectClient();
     int doStart(bool thenWatch);
-    int doWatch();
+    int doWatch(const QString &startUri = {});
     int doCancel();
     int doInfo();
     int doFind();
@@ -172,7 +172,7 @@ int MigrateCommand::doStart(bool thenWatch)
             return fail(r.errorText());
     }
     if (thenWatch)
-        return doWatch(); // starts the sampler first, then the migration, so no sample is missed
+        return doWatch(uri); // starts the sampler first, then the migration, so no sample is missed
     const QmpReply r = waitFor([&](QmpClient::Callback cb) { startMigration(&m_client, nullptr, uri, cb); });
     if (!r.ok)
         return fail(r.errorText());
@@ -182,7 +182,7 @@ int MigrateCommand::doStart(bool thenWatch)
     return Ok;
 }
 
-int MigrateCommand::doWatch()
+int MigrateCommand::doWatch(const QString &startUri)
 {
     const bool quiet = isSet("quiet");
     const QString csvPath = value("csv");
@@ -258,9 +258,11 @@ int MigrateCommand::doWatch()
     std::signal(SIGTERM, [](int) { g_interrupted = 1; });
 
     sampler.start();
-    if (isSet("demo")) {
-        const QString uri = isSet("uri") ? value("uri") : QStringLiteral("tcp:demo-destination:4444");
-        startMigration(&m_client, nullptr, uri, [&](const QmpReply &r) {
+    if (!startUri.isEmpty()) {
+        if (!quiet)
+            out() << "migrating " << m_client.socketPath() << " (QEMU " << m_client.greeting().versionString() << ") to "
+                  << startUri << '\n' << Qt::flush;
+        startMigration(&m_client, nullptr, startUri, [&](const QmpReply &r) {
             if (!r.ok) {
                 failure = r.errorText();
                 code = Failure;
@@ -384,7 +386,7 @@ int MigrateCommand::run(const QString &sub)
         return doStart(isSet("demo") || isSet("watch") || isSet("csv"));
     if (sub == QLatin1String("watch")) {
         if (isSet("demo"))
-            return doStart(true);
+            return doStart(true); // the demo VM lives in this process: start it and watch
         if (!connectClient())
             return Failure;
         return doWatch();

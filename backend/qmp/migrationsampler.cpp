@@ -46,6 +46,10 @@ void MigrationSampler::start()
                               qCDebug(lcQmp).noquote() << "events capability not set:" << r.errorText();
                       });
     refreshParameters();
+    m_client->execute(QStringLiteral("query-name"), {}, this, [this](const QmpReply &r) {
+        if (r.ok)
+            m_recording.setVmName(r.object().value(QLatin1StringView("name")).toString());
+    });
     m_timer.start();
     poll();
 }
@@ -145,8 +149,10 @@ void MigrationSampler::onReply(const QmpReply &reply)
         if (m_anyRecorded) {
             const auto events = m_recording.events();
             const auto params = m_recording.parameters();
+            const QString name = m_recording.vmName();
             m_recording.clear();
             m_recording.setParameters(params);
+            m_recording.setVmName(name);
             m_raw.clear();
             Q_EMIT recordingReset();
             // Events of this migration that came before its first sample.

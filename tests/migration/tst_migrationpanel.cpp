@@ -7,6 +7,7 @@
 #include "migrationparser.h"
 #include "migrationsamplemodel.h"
 #include "screenshots.h"
+#include "seriescheck.h"
 #include "simvm.h"
 
 #include <QAbstractItemModelTester>
@@ -25,38 +26,8 @@ using namespace devtopo;
 using namespace devtopo::migration;
 
 namespace {
-
 constexpr double MiB = 1024.0 * 1024.0;
-
-// The series the panel charts, before decimation, against the recording and QEMU's replies.
-void checkSeriesEqualSamples(const MigrationPanel &panel)
-{
-    const MigrationRecording &rec = panel.recording();
-    QCOMPARE(panel.rawReplies().size(), rec.samples().size());
-    QList<QPointF> remaining, transferred, downtime;
-    for (int i = 0; i < rec.samples().size(); ++i) {
-        const MigrationSample &s = rec.samples()[i];
-        QString error;
-        auto again = parseQueryMigrate(panel.rawReplies()[i], s.timeMs, &error);
-        QVERIFY(again && *again == s);
-        const QJsonObject ram = panel.rawReplies()[i].value(u"ram").toObject();
-        if (ram.contains(u"remaining"))
-            remaining.append({s.timeMs / 1000.0, ram.value(u"remaining").toDouble() / MiB});
-        if (ram.contains(u"transferred"))
-            transferred.append({s.timeMs / 1000.0, ram.value(u"transferred").toDouble() / MiB});
-        if (panel.rawReplies()[i].contains(u"expected-downtime"))
-            downtime.append({s.timeMs / 1000.0, panel.rawReplies()[i].value(u"expected-downtime").toDouble()});
-    }
-    QCOMPARE(panel.chartData().points(ChartSeries::Remaining), remaining);
-    QCOMPARE(panel.chartData().points(ChartSeries::Transferred), transferred);
-    QCOMPARE(panel.chartData().points(ChartSeries::ExpectedDowntime), downtime);
-    // Fewer samples than pixel columns: the charted series is the data itself.
-    QCOMPARE(panel.series(ChartSeries::Remaining)->points(), remaining);
-    QCOMPARE(panel.series(ChartSeries::ExpectedDowntime)->points(), downtime);
-    QCOMPARE(panel.series(ChartSeries::PassMarkers)->points().size(), rec.passes().size());
 }
-
-} // namespace
 
 class TestMigrationPanel : public QObject
 {
@@ -89,7 +60,7 @@ void TestMigrationPanel::convergingDemo()
     QCOMPARE(panel.demoVm()->runState(), QStringLiteral("postmigrate"));
     QTRY_VERIFY(panel.vmInfo().status == u"postmigrate");
     QCOMPARE(panel.vmInfo().vfioDevices.size(), 1);
-    checkSeriesEqualSamples(panel);
+    test::checkSeriesEqualSamples(panel);
     QCOMPARE(panel.sampleModel()->rowCount(), panel.recording().samples().size());
     QVERIFY(panel.findChild<QLabel *>(QStringLiteral("vmLabel"))->text().contains(u"hostdev0"));
     QVERIFY(test::saveScreenshot(&panel, QStringLiteral("migration-panel-converging-completed")));
@@ -133,7 +104,7 @@ void TestMigrationPanel::nonConvergingDemoCancelled()
     panel.refreshNow();
     QVERIFY2(panel.verdictText().startsWith(u"Cancelled after"), qPrintable(panel.verdictText()));
     QCOMPARE(panel.demoVm()->runState(), QStringLiteral("running"));
-    checkSeriesEqualSamples(panel);
+    test::checkSeriesEqualSamples(panel);
     QVERIFY(test::saveScreenshot(&panel, QStringLiteral("migration-panel-cancelled")));
 }
 
