@@ -15,25 +15,6 @@
 
 using namespace Qt::StringLiterals;
 
-// The 6.12 uAPI has all of these; older headers (before 6.2) lack PRE_COPY and MIG_DATA_SIZE.
-#ifndef VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
-#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
-struct vfio_device_feature_mig_data_size
-{
-    __aligned_u64 stop_copy_length;
-};
-#endif
-#ifndef VFIO_MIG_GET_PRECOPY_INFO
-struct vfio_precopy_info
-{
-    __u32 argsz;
-    __u32 flags;
-    __aligned_u64 initial_bytes;
-    __aligned_u64 dirty_bytes;
-};
-#define VFIO_MIG_GET_PRECOPY_INFO _IO(VFIO_TYPE, VFIO_BASE + 21)
-#endif
-
 namespace devtopo::linuxhost {
 
 namespace {

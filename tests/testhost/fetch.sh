@@ -10,6 +10,7 @@
 # Usage: fetch.sh CACHE_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/backports-source.sh"
 
 CACHE=${1:?usage: fetch.sh CACHE_DIR}
 mkdir -p "$CACHE/debs"
@@ -31,31 +32,13 @@ apt_update_once() {
     fi
 }
 
-# bookworm-backports must be an apt source. Adds a deb822 file using the mirror of the existing
-# bookworm entry when no source lists it yet.
-ensure_backports_source() {
-    if grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null; then
-        return 0
-    fi
-    local uri=""
-    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-        # The URIs: line of the stanza whose Suites: holds plain "bookworm".
-        uri=$(awk 'BEGIN{RS=""} /Suites:[^\n]*bookworm( |\n|$)/ { if (match($0, /URIs:[ \t]*[^ \t\n]+/)) { s=substr($0, RSTART, RLENGTH); sub(/URIs:[ \t]*/, "", s); print s; exit } }' \
-            /etc/apt/sources.list.d/debian.sources)
-    fi
-    if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-        uri=$(awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list)
-    fi
-    [ -n "$uri" ] || uri=http://deb.debian.org/debian
-    th_log "adding bookworm-backports ($uri) to /etc/apt/sources.list.d/backports.sources"
-    th_as_root tee /etc/apt/sources.list.d/backports.sources >/dev/null <<EOF
-Types: deb
-URIs: $uri
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-    rm -f "$APT_MARK"
+# bookworm-backports must be an apt source (scripts/backports-source.sh); a newly added one needs
+# a fresh apt-get update.
+ensure_backports_source_once() {
+    BACKPORTS_SOURCE_ADDED=0
+    BACKPORTS_AS_ROOT=th_as_root ensure_backports_source
+    [ "$BACKPORTS_SOURCE_ADDED" = 1 ] && rm -f "$APT_MARK"
+    return 0
 }
 
 ensure_host_tools() {
@@ -64,7 +47,7 @@ ensure_host_tools() {
     command -v cpio >/dev/null || need+=(cpio)
     command -v depmod >/dev/null || [ -x /sbin/depmod ] || need+=(kmod)
     [ ${#need[@]} -eq 0 ] && return 0
-    ensure_backports_source
+    ensure_backports_source_once
     apt_update_once
     if [[ " ${need[*]} " == *" qemu "* ]]; then
         th_log "installing qemu-system-x86 from bookworm-backports"
@@ -88,7 +71,7 @@ download_deb() {
     [ -n "$ver" ] && pattern="${pkg}_${ver//:/%3a}_*.deb"
     f=$(cd "$CACHE/debs" && ls $pattern 2>/dev/null | sort -V | tail -n1 || true)
     if [ -z "$f" ]; then
-        ensure_backports_source
+        ensure_backports_source_once
         apt_update_once
         th_log "apt-get download $pkg${ver:+=$ver}"
         (cd "$CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root "$pkg${ver:+=$ver}" >/dev/null)
@@ -110,7 +93,7 @@ pick_kernel_release() {
         echo "$want" | tee "$CACHE/kernel-release"
         return
     fi
-    ensure_backports_source
+    ensure_backports_source_once
     apt_update_once
     pkg=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' | awk '{print $1}' | sort -V | tail -n1)
     [ -n "$pkg" ] || th_die "no linux-image-6.12.*+deb12-amd64 in apt (is bookworm-backports enabled?)"
