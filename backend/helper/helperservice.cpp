@@ -1,5 +1,7 @@
 #include "helperservice.h"
 
+#include "hostvalidation.h"
+
 #include <QDBusConnectionInterface>
 #include <QDBusServiceWatcher>
 
@@ -228,10 +230,70 @@ uint HelperService::OpenGroup(int group)
     finish("OpenGroup", r, false);
     if (!r.ok)
         return 0;
+    adoptHandle(handle);
+    return handle;
+}
+
+void HelperService::adoptHandle(uint handle)
+{
     m_handleOwner.insert(handle, caller());
     if (m_watcher && !caller().isEmpty())
         m_watcher->addWatchedService(caller());
+}
+
+QStringList HelperService::DmaBackends(int group, QString &iommufdReason)
+{
+    if (!authorized(Action::Vfio, "DmaBackends"))
+        return {};
+    if (HostResult r = host::validate::groupNumber(group); !r.ok) {
+        finish("DmaBackends", r, false);
+        return {};
+    }
+    if (m_host->groupMemberNames(group).isEmpty()) {
+        finish("DmaBackends", HostResult::failure(ENOENT, u"no IOMMU group %1 with devices on this host"_s.arg(group)), false);
+        return {};
+    }
+    QStringList backends{u"type1v2"_s};
+    const HostResult avail = m_host->iommufdAvailable(group);
+    if (avail.ok)
+        backends << u"iommufd"_s;
+    else
+        iommufdReason = avail.errorText();
+    return backends;
+}
+
+uint HelperService::OpenGroupWith(int group, const QString &backend, QString &backendUsed, QStringList &changes)
+{
+    if (!authorized(Action::Vfio, "OpenGroupWith"))
+        return 0;
+    quint32 handle = 0;
+    const HostResult r = m_host->openGroupWith(group, backend, &handle);
+    changes = finish("OpenGroupWith", r, false);
+    if (!r.ok)
+        return 0;
+    adoptHandle(handle);
+    host::VfioGroupInfo info;
+    m_host->groupInfo(handle, &info);
+    backendUsed = host::dmaBackendName(info.backend);
     return handle;
+}
+
+QString HelperService::DmaBackendInfo(uint handle, bool &dirtyTrackingSupported, uint &ioasId, uint &hwptId,
+                                      QStringList &devices, QString &note)
+{
+    if (!authorized(Action::Vfio, "DmaBackendInfo") || !ownsHandle(handle, "DmaBackendInfo"))
+        return {};
+    host::VfioGroupInfo info;
+    const HostResult r = m_host->groupInfo(handle, &info);
+    finish("DmaBackendInfo", r, false);
+    if (!r.ok)
+        return {};
+    dirtyTrackingSupported = info.dirtyTrackingSupported;
+    ioasId = info.ioasId;
+    hwptId = info.hwptId;
+    devices = info.devices;
+    note = info.backendNote;
+    return host::dmaBackendName(info.backend);
 }
 
 int HelperService::GroupInfo(uint handle, QList<qulonglong> &iovaRanges, qulonglong &pageSizes, int &dmaAvail,

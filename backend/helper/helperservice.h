@@ -44,6 +44,10 @@ public:
     QStringList SetVfToken(const QString &pf, const QString &uuid);
     QStringList OpenDevice(const QString &address, const QString &uuid);
     uint OpenGroup(int group);
+    QStringList DmaBackends(int group, QString &iommufdReason);
+    uint OpenGroupWith(int group, const QString &backend, QString &backendUsed, QStringList &changes);
+    QString DmaBackendInfo(uint handle, bool &dirtyTrackingSupported, uint &ioasId, uint &hwptId, QStringList &devices,
+                           QString &note);
     int GroupInfo(uint handle, QList<qulonglong> &iovaRanges, qulonglong &pageSizes, int &dmaAvail,
                   qulonglong &lockedBytes, qulonglong &memlockLimit, bool &dirtyTracking, QList<qulonglong> &mappings);
     QStringList MapDma(uint handle, qulonglong iova, qulonglong size, bool hugePages);
@@ -78,6 +82,7 @@ private:
     QString callerUid() const;
     bool authorized(const QString &action, const char *method);
     bool ownsHandle(uint handle, const char *method);
+    void adoptHandle(uint handle); // the caller owns it; closed when the caller leaves the bus
     void pruneHandles(); // forget owners of handles the host closed (a group's devices)
     // Sends the error for a failed result; logs and announces a successful change.
     QStringList finish(const char *method, const host::HostResult &r, bool changesHost);

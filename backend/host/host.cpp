@@ -58,7 +58,25 @@ HostResult Host::checkHandle(quint32 handle, VfioGroupInfo *info)
 {
     if (!m_handles.contains(handle))
         return HostResult::failure(EBADF, u"no open VFIO group with handle %1"_s.arg(handle));
-    return vfioGroupInfo(handle, info);
+    HostResult r = vfioGroupInfo(handle, info);
+    if (r.ok && info)
+        info->backendNote = m_backendNotes.value(handle);
+    return r;
+}
+
+HostResult Host::checkGroupClosed(int group) const
+{
+    if (HostResult r = validate::groupNumber(group); !r.ok)
+        return r;
+    if (groupMemberNames(group).isEmpty())
+        return HostResult::failure(ENOENT, u"no IOMMU group %1 with devices on this host"_s.arg(group));
+    // One handle per group: VFIO refuses a second container (EBUSY) and a cdev bind while the
+    // group is open the legacy way (and the other way round).
+    for (auto it = m_handles.cbegin(); it != m_handles.cend(); ++it) {
+        if (it.value() == group)
+            return HostResult::failure(EBUSY, u"IOMMU group %1 is already open (handle %2)"_s.arg(group).arg(it.key()));
+    }
+    return HostResult::success();
 }
 
 // Moves `a` to `driver` (empty: leave it unbound) and leaves driver_override at finalOverride.
@@ -334,19 +352,34 @@ HostResult Host::openDevice(const QString &address, const QString &uuid)
 
 HostResult Host::openGroup(int group, quint32 *handle)
 {
-    if (HostResult r = validate::groupNumber(group); !r.ok)
+    return openGroupWith(group, u"type1v2"_s, handle);
+}
+
+HostResult Host::openGroupWith(int group, const QString &backend, quint32 *handle)
+{
+    if (backend != u"type1v2"_s && backend != u"iommufd"_s && backend != u"auto"_s)
+        return HostResult::failure(EINVAL, u"unknown DMA backend \"%1\" (type1v2, iommufd or auto)"_s.arg(backend.left(32)));
+    if (HostResult r = checkGroupClosed(group); !r.ok)
         return r;
-    if (groupMemberNames(group).isEmpty())
-        return HostResult::failure(ENOENT, u"no IOMMU group %1 with devices on this host"_s.arg(group));
-    for (auto it = m_handles.cbegin(); it != m_handles.cend(); ++it) {
-        if (it.value() == group)
-            return HostResult::failure(EBUSY, u"IOMMU group %1 is already open (handle %2)"_s.arg(group).arg(it.key()));
+    bool useIommufd = backend == u"iommufd"_s;
+    QString note;
+    if (backend != u"type1v2"_s) {
+        const HostResult avail = iommufdAvailable(group);
+        if (!avail.ok && useIommufd)
+            return avail;
+        useIommufd = avail.ok;
+        if (!avail.ok)
+            note = u"iommufd not used: %1"_s.arg(avail.message);
     }
     const quint32 h = m_nextHandle++;
-    HostResult r = vfioOpenGroup(h, group);
+    HostResult r = useIommufd ? iommufdOpenGroup(h, group) : vfioOpenGroup(h, group);
     if (!r.ok)
         return r;
     m_handles.insert(h, group);
+    if (!note.isEmpty()) {
+        m_backendNotes.insert(h, note);
+        r.changes.prepend(note);
+    }
     if (handle)
         *handle = h;
     return r;
@@ -363,7 +396,9 @@ HostResult Host::mapDma(quint32 handle, quint64 iova, quint64 size, bool hugePag
     if (HostResult r = checkHandle(handle, &info); !r.ok)
         return r;
     constexpr quint64 k2M = quint64(2) << 20;
-    if (hugePages && !(info.pageSizes & k2M))
+    // type1 reports the IOMMU's page sizes; iommufd only an IOVA alignment (it uses large IOPTEs
+    // by itself where the memory and the IOMMU allow), so there the 2 MiB alignment is the rule.
+    if (hugePages && info.backend == DmaBackend::Type1v2 && !(info.pageSizes & k2M))
         return HostResult::failure(EINVAL, u"the IOMMU of group %1 has no 2 MiB pages"_s.arg(info.group));
     if (HostResult r = validate::dmaRange(iova, size, hugePages ? k2M : info.smallestPageSize()); !r.ok)
         return r;
@@ -377,6 +412,24 @@ HostResult Host::unmapDma(quint32 handle, quint64 iova, quint64 size, quint64 *u
         return r;
     if (HostResult r = validate::dmaRange(iova, size, info.smallestPageSize()); !r.ok)
         return r;
+    if (info.backend == DmaBackend::Iommufd) {
+        // IOMMU_IOAS_UNMAP walks the areas in order and stops with ENOENT at one it would have to
+        // split, after unmapping those before it; refuse before touching any. It also answers
+        // ENOENT when nothing is mapped in the range (6.12; type1 says 0 bytes).
+        const quint64 last = iova + size - 1;
+        bool any = false;
+        for (const DmaMapping &m : std::as_const(info.mappings)) {
+            const quint64 mLast = m.iova + m.size - 1;
+            if (iova > mLast || m.iova > last)
+                continue;
+            if (m.iova < iova || mLast > last)
+                return HostResult::failure(ENOENT, u"IOMMU_IOAS_UNMAP [0x%1, 0x%2] would split the mapping [0x%3, 0x%4]; nothing unmapped"_s
+                                                       .arg(iova, 0, 16).arg(last, 0, 16).arg(m.iova, 0, 16).arg(mLast, 0, 16));
+            any = true;
+        }
+        if (!any)
+            return HostResult::failure(ENOENT, u"IOMMU_IOAS_UNMAP: nothing is mapped in [0x%1, 0x%2]"_s.arg(iova, 0, 16).arg(last, 0, 16));
+    }
     return vfioUnmapDma(handle, iova, size, unmapped);
 }
 
@@ -385,6 +438,8 @@ HostResult Host::dirtyStart(quint32 handle)
     VfioGroupInfo info;
     if (HostResult r = checkHandle(handle, &info); !r.ok)
         return r;
+    if (!info.dirtyTrackingSupported && info.backend == DmaBackend::Iommufd)
+        return HostResult::failure(EOPNOTSUPP, u"this IOMMU cannot track dirty pages: IOMMU_GET_HW_INFO of group %1's devices has no IOMMU_HW_CAP_DIRTY_TRACKING, so there is no dirty-tracking HWPT"_s.arg(info.group));
     if (!info.dirtyTrackingSupported)
         return HostResult::failure(ENOTTY, u"this container does not support type1 dirty page tracking"_s);
     return vfioDirty(handle, true);
@@ -395,6 +450,8 @@ HostResult Host::dirtyStop(quint32 handle)
     VfioGroupInfo info;
     if (HostResult r = checkHandle(handle, &info); !r.ok)
         return r;
+    if (!info.dirtyTrackingSupported && info.backend == DmaBackend::Iommufd)
+        return HostResult::failure(EOPNOTSUPP, u"this IOMMU cannot track dirty pages (handle %1 has no dirty-tracking HWPT)"_s.arg(handle));
     return vfioDirty(handle, false);
 }
 
@@ -429,6 +486,7 @@ HostResult Host::closeGroup(quint32 handle)
             closeMigrationDevice(d);
     }
     vfioCloseGroup(handle);
+    m_backendNotes.remove(handle);
     const int group = m_handles.take(handle);
     return HostResult::success({u"close IOMMU group %1 (handle %2)"_s.arg(group).arg(handle)});
 }

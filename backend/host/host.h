@@ -54,8 +54,17 @@ public:
     HostResult setVfToken(const QString &pf, const QString &uuid);
     HostResult openDevice(const QString &address, const QString &uuid);
 
-    // VFIO type1v2 DMA on a group opened into its own container.
+    // VFIO DMA on a group opened into its own type1v2 container (openGroup), or into an iommufd
+    // IOAS with every VFIO-bound member's cdev bound and attached (openGroupWith "iommufd"), or
+    // "auto": iommufd where iommufdAvailable() says so, else type1v2 with the reason kept in
+    // VfioGroupInfo::backendNote and the result's changes. The DMA methods below take either kind
+    // of handle and apply the same checks; the kernel's answers differ where the kernels differ
+    // (iommufd: ENOENT for an unmap that hits nothing or would split a mapping).
     HostResult openGroup(int group, quint32 *handle);
+    HostResult openGroupWith(int group, const QString &backend, quint32 *handle);
+    // Whether `group` can be opened on iommufd here: ok, or the errno and a sentence saying why
+    // not ("no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)", no vfio cdev for a member).
+    virtual HostResult iommufdAvailable(int group) const = 0;
     HostResult groupInfo(quint32 handle, VfioGroupInfo *info);
     HostResult mapDma(quint32 handle, quint64 iova, quint64 size, bool hugePages);
     HostResult unmapDma(quint32 handle, quint64 iova, quint64 size, quint64 *unmapped);
@@ -130,6 +139,9 @@ protected:
     virtual HostResult vfioSetVfToken(const PciAddress &pf, const QUuid &token) = 0;
     virtual HostResult vfioOpenDevice(const PciAddress &a, const QUuid &token) = 0; // null = no token
     virtual HostResult vfioOpenGroup(quint32 handle, int group) = 0;
+    // /dev/iommu, bind every VFIO-bound member's cdev, IOMMU_IOAS_ALLOC, a dirty-tracking HWPT
+    // where every device's IOMMU can track dirty pages, attach; all undone on any failure.
+    virtual HostResult iommufdOpenGroup(quint32 handle, int group) = 0;
     virtual HostResult vfioGroupInfo(quint32 handle, VfioGroupInfo *info) = 0;
     virtual HostResult vfioMapDma(quint32 handle, quint64 iova, quint64 size, bool hugePages) = 0;
     virtual HostResult vfioUnmapDma(quint32 handle, quint64 iova, quint64 size, quint64 *unmapped) = 0;
@@ -177,6 +189,7 @@ private:
 
     HostResult checkAddress(const QString &text, PciAddress *out) const;
     HostResult checkHandle(quint32 handle, VfioGroupInfo *info);
+    HostResult checkGroupClosed(int group) const;
     HostResult checkNotOpen(const PciAddress &a) const;
     HostResult bindOne(const PciAddress &a, const QString &driver);
     HostResult rebindTo(const PciAddress &a, const QString &driver, const QString &finalOverride);
@@ -184,6 +197,7 @@ private:
 
     std::unique_ptr<DriverRecords> m_records;
     QHash<quint32, int> m_handles; // open handle -> group
+    QHash<quint32, QString> m_backendNotes; // handle -> why "auto" did not get iommufd
     QHash<quint32, MigDevice> m_devices; // open device handle -> its device
     quint32 m_nextHandle = 1;
     ProgressFn m_progress;

@@ -70,6 +70,8 @@ HostResult Host::openMigrationDevice(quint32 groupHandle, const QString &device,
     if (!wellFormedMember(device))
         return HostResult::failure(EINVAL, u"\"%1\" is neither a PCI address (DDDD:BB:DD.F) nor an mdev UUID"_s.arg(device.left(64)));
     const int group = m_handles.value(groupHandle);
+    if (VfioGroupInfo info; vfioGroupInfo(groupHandle, &info).ok && info.backend == DmaBackend::Iommufd)
+        return HostResult::failure(EOPNOTSUPP, u"group handle %1 is on iommufd; devtopo opens migration devices through a type1v2 group handle (OpenGroup)"_s.arg(groupHandle));
     if (!groupMemberNames(group).contains(device))
         return HostResult::failure(ENODEV, u"%1 is not a member of IOMMU group %2"_s.arg(device).arg(group));
     for (auto it = m_devices.cbegin(); it != m_devices.cend(); ++it) {

@@ -302,6 +302,25 @@ HostResult SimulatedHost::vfioOpenGroup(quint32 handle, int group)
                                     u"open IOMMU group %1 in a type1v2 container (handle %2)"_s.arg(group).arg(handle));
 }
 
+HostResult SimulatedHost::iommufdAvailable(int group) const
+{
+    return HostResult::fromSimError(m_vfio.iommufdUnavailable(m_host, group), {});
+}
+
+HostResult SimulatedHost::iommufdOpenGroup(quint32 handle, int group)
+{
+    HostResult r = HostResult::fromSimError(m_vfio.openIommufd(m_host, handle, group), {});
+    if (!r.ok)
+        return r;
+    const sim::SimContainer *c = m_vfio.container(handle);
+    r.changes << u"open IOMMU group %1 on iommufd: bind %2, IOAS %3%4 (handle %5)"_s.arg(group)
+                     .arg(c->devices.join(u", "_s))
+                     .arg(c->ioasId)
+                     .arg(c->hwptId ? u", dirty-tracking HWPT %1"_s.arg(c->hwptId) : u", no dirty tracking (IOMMU without A/D bits)"_s)
+                     .arg(handle);
+    return r;
+}
+
 HostResult SimulatedHost::vfioGroupInfo(quint32 handle, VfioGroupInfo *info)
 {
     const sim::SimContainer *c = m_vfio.container(handle);
@@ -313,16 +332,26 @@ HostResult SimulatedHost::vfioGroupInfo(quint32 handle, VfioGroupInfo *info)
     info->group = c->group;
     for (const sim::SimIovaRange &r : c->ranges)
         info->iovaRanges.append({r.start, r.end});
-    info->pageSizes = m_vfio.pageSizes;
-    int used = 0;
-    for (quint32 h : openHandles()) {
-        if (const sim::SimContainer *other = m_vfio.container(h))
-            used += int(other->maps.size());
+    if (c->iommufd) {
+        info->backend = DmaBackend::Iommufd;
+        info->ioasId = c->ioasId;
+        info->hwptId = c->hwptId;
+        info->devices = c->devices;
+        info->pageSizes = 4096; // IOMMU_IOAS_IOVA_RANGES out_iova_alignment
+        info->dmaAvail = -1;
+        info->dirtyTrackingSupported = c->hwptId != 0;
+    } else {
+        info->pageSizes = m_vfio.pageSizes;
+        int used = 0;
+        for (quint32 h : openHandles()) {
+            if (const sim::SimContainer *other = m_vfio.container(h); other && !other->iommufd)
+                used += int(other->maps.size());
+        }
+        info->dmaAvail = m_vfio.dmaEntryLimit - used;
+        info->dirtyTrackingSupported = true;
     }
-    info->dmaAvail = m_vfio.dmaEntryLimit - used;
     info->lockedBytes = m_vfio.lockedBytes();
     info->memlockLimit = m_vfio.memlockLimit;
-    info->dirtyTrackingSupported = true;
     info->dirtyTracking = c->dirtyTracking;
     for (const sim::SimDmaMap &m : c->maps)
         info->mappings.append({m.iova, m.size, m.hugePages});

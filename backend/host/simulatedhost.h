@@ -49,6 +49,7 @@ public:
     QStringList resetMethods(const PciAddress &a) const override;
     QString inUseReason(const PciAddress &a) const override;
     QString persistedOverride(const PciAddress &a) const override;
+    HostResult iommufdAvailable(int group) const override;
 
 protected:
     HostResult loadDriver(const QString &driver) override;
@@ -63,6 +64,7 @@ protected:
     HostResult vfioSetVfToken(const PciAddress &pf, const QUuid &token) override;
     HostResult vfioOpenDevice(const PciAddress &a, const QUuid &token) override;
     HostResult vfioOpenGroup(quint32 handle, int group) override;
+    HostResult iommufdOpenGroup(quint32 handle, int group) override;
     HostResult vfioGroupInfo(quint32 handle, VfioGroupInfo *info) override;
     HostResult vfioMapDma(quint32 handle, quint64 iova, quint64 size, bool hugePages) override;
     HostResult vfioUnmapDma(quint32 handle, quint64 iova, quint64 size, quint64 *unmapped) override;

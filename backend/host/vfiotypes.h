@@ -1,10 +1,13 @@
 #pragma once
 
-// What an open VFIO group (in its type1v2 container) looks like to a client: the values both hosts
-// report, in the kernel's units (inclusive range ends, page-size bitmaps, bytes).
+// What an open VFIO group looks like to a client: the values both hosts report, in the kernel's
+// units (inclusive range ends, page-size bitmaps, bytes), for either DMA backend: a type1v2
+// container (/dev/vfio/vfio + /dev/vfio/N) or an iommufd IOAS (/dev/iommu + the members' cdevs).
 
 #include <QByteArray>
 #include <QList>
+#include <QString>
+#include <QStringList>
 
 namespace devtopo::host {
 
@@ -23,16 +26,34 @@ struct DmaMapping
     bool operator==(const DmaMapping &) const = default;
 };
 
+// How a group handle does DMA. Names as the helper's D-Bus methods take and report them.
+enum class DmaBackend { Type1v2, Iommufd };
+inline QString dmaBackendName(DmaBackend b)
+{
+    return b == DmaBackend::Iommufd ? QStringLiteral("iommufd") : QStringLiteral("type1v2");
+}
+
 struct VfioGroupInfo
 {
     int group = -1;
+    DmaBackend backend = DmaBackend::Type1v2;
+    // Why this handle is not on iommufd when the client asked for "auto" and got type1v2
+    // ("no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)"); empty otherwise.
+    QString backendNote;
+    quint32 ioasId = 0; // iommufd: the IOAS the devices' page table is built from
+    quint32 hwptId = 0; // iommufd: the HWPT allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING (0: none)
+    QStringList devices; // iommufd: the members bound to the iommufd (VFIO_DEVICE_BIND_IOMMUFD)
     QList<VfioRange> iovaRanges;
     quint64 pageSizes = 0; // iova_pgsizes bitmap
-    int dmaAvail = -1; // DMA entries left; -1 when the kernel does not say
-    quint64 lockedBytes = 0; // locked memory charged to the helper (VmLck)
+    int dmaAvail = -1; // DMA entries left; -1 when the kernel does not say (always on iommufd)
+    // Locked memory charged for DMA: type1 charges the process (VmLck); iommufd charges the user
+    // (user_struct->locked_vm, not readable from userspace), so there it is what this handle pinned.
+    quint64 lockedBytes = 0;
     quint64 memlockLimit = 0; // RLIMIT_MEMLOCK; ~0 = unlimited
     bool memlockBypassed = false; // CAP_IPC_LOCK: type1 skips the limit check
-    bool dirtyTrackingSupported = false; // VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION
+    // type1: VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION; iommufd: every device's IOMMU_GET_HW_INFO has
+    // IOMMU_HW_CAP_DIRTY_TRACKING, so the handle has a dirty-tracking HWPT.
+    bool dirtyTrackingSupported = false;
     bool dirtyTracking = false; // started
     QList<DmaMapping> mappings;
 

@@ -317,8 +317,44 @@ HostResult LinuxHost::vfioOpenGroup(quint32 handle, int group)
     return HostResult::success({u"open IOMMU group %1 in a type1v2 container (handle %2)"_s.arg(group).arg(handle)});
 }
 
+IommufdPaths LinuxHost::iommufdPaths() const
+{
+    return {m_paths.root, m_paths.iommuDev, m_paths.vfioDir + u"/devices"_s};
+}
+
+HostResult LinuxHost::iommufdAvailable(int group) const
+{
+    QString why;
+    if (const int e = IommufdIoas::available(iommufdPaths(), group, groupMemberNames(group), &why))
+        return HostResult::failure(e, why);
+    return HostResult::success();
+}
+
+HostResult LinuxHost::iommufdOpenGroup(quint32 handle, int group)
+{
+    int e = 0;
+    QString why;
+    std::unique_ptr<IommufdIoas> s = IommufdIoas::open(iommufdPaths(), group, groupMemberNames(group), &e, &why);
+    if (!s)
+        return HostResult::failure(e, why);
+    const QString change = u"open IOMMU group %1 on iommufd: bind %2, IOAS %3%4 (handle %5)"_s.arg(group)
+                               .arg(s->devices().join(u", "_s))
+                               .arg(s->ioasId())
+                               .arg(s->hwptId() ? u", dirty-tracking HWPT %1"_s.arg(s->hwptId()) : u", no dirty tracking (IOMMU without it)"_s)
+                               .arg(handle);
+    m_ioas.insert(handle, std::shared_ptr<IommufdIoas>(std::move(s)));
+    return HostResult::success({change});
+}
+
 HostResult LinuxHost::vfioGroupInfo(quint32 handle, host::VfioGroupInfo *info)
 {
+    if (const auto s = m_ioas.value(handle)) {
+        host::VfioGroupInfo tmp;
+        QString why;
+        if (const int e = s->info(info ? info : &tmp, &why))
+            return HostResult::failure(e, why);
+        return HostResult::success();
+    }
     const auto c = m_containers.value(handle);
     if (!c)
         return HostResult::failure(EBADF, u"no container for handle %1"_s.arg(handle));
@@ -331,19 +367,21 @@ HostResult LinuxHost::vfioGroupInfo(quint32 handle, host::VfioGroupInfo *info)
 
 HostResult LinuxHost::vfioMapDma(quint32 handle, quint64 iova, quint64 size, bool hugePages)
 {
+    const auto s = m_ioas.value(handle);
     const auto c = m_containers.value(handle);
     QString why;
-    if (const int e = c->mapDma(iova, size, hugePages, &why))
+    if (const int e = s ? s->mapDma(iova, size, hugePages, &why) : c->mapDma(iova, size, hugePages, &why))
         return HostResult::failure(e, why);
     return HostResult::success({u"map 0x%1 bytes at IOVA 0x%2%3"_s.arg(size, 0, 16).arg(iova, 0, 16).arg(hugePages ? u" (huge pages)"_s : QString())});
 }
 
 HostResult LinuxHost::vfioUnmapDma(quint32 handle, quint64 iova, quint64 size, quint64 *unmapped)
 {
+    const auto s = m_ioas.value(handle);
     const auto c = m_containers.value(handle);
     QString why;
     quint64 n = 0;
-    if (const int e = c->unmapDma(iova, size, &n, &why))
+    if (const int e = s ? s->unmapDma(iova, size, &n, &why) : c->unmapDma(iova, size, &n, &why))
         return HostResult::failure(e, why);
     if (unmapped)
         *unmapped = n;
@@ -352,19 +390,21 @@ HostResult LinuxHost::vfioUnmapDma(quint32 handle, quint64 iova, quint64 size, q
 
 HostResult LinuxHost::vfioDirty(quint32 handle, bool start)
 {
+    const auto s = m_ioas.value(handle);
     const auto c = m_containers.value(handle);
     QString why;
-    if (const int e = c->setDirtyTracking(start, &why))
+    if (const int e = s ? s->setDirtyTracking(start, &why) : c->setDirtyTracking(start, &why))
         return HostResult::failure(e, why);
     return HostResult::success({start ? u"start dirty tracking"_s : u"stop dirty tracking"_s});
 }
 
 HostResult LinuxHost::vfioDirtyBitmap(quint32 handle, quint64 iova, quint64 size, quint64 pageSize, host::DirtyBitmap *bitmap)
 {
+    const auto s = m_ioas.value(handle);
     const auto c = m_containers.value(handle);
     QString why;
     QByteArray bits;
-    if (const int e = c->dirtyBitmap(iova, size, pageSize, &bits, &why))
+    if (const int e = s ? s->dirtyBitmap(iova, size, pageSize, &bits, &why) : c->dirtyBitmap(iova, size, pageSize, &bits, &why))
         return HostResult::failure(e, why);
     if (bitmap)
         *bitmap = {iova, size, pageSize, bits};
@@ -373,6 +413,7 @@ HostResult LinuxHost::vfioDirtyBitmap(quint32 handle, quint64 iova, quint64 size
 
 void LinuxHost::vfioCloseGroup(quint32 handle)
 {
+    m_ioas.remove(handle);
     m_containers.remove(handle);
 }
 

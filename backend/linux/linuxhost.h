@@ -5,6 +5,7 @@
 // rollback are in host::Host; this class only performs single kernel operations.
 
 #include "host.h"
+#include "iommufdioas.h"
 #include "vfiocontainer.h"
 #include "vfiomigdevice.h"
 
@@ -18,7 +19,8 @@ namespace devtopo::linuxhost {
 struct LinuxHostPaths
 {
     QString root = QStringLiteral("/");
-    QString vfioDir = QStringLiteral("/dev/vfio");
+    QString vfioDir = QStringLiteral("/dev/vfio"); // the cdevs are in <vfioDir>/devices
+    QString iommuDev = QStringLiteral("/dev/iommu");
     QString recordsFile = QStringLiteral("/run/devtopo-helper/original-drivers.json");
     QString driverctlDir; // empty: <root>/etc/driverctl.d
 };
@@ -50,6 +52,7 @@ public:
     QString inUseReason(const PciAddress &a) const override;
     QString persistedOverride(const PciAddress &a) const override;
     QStringList groupMemberNames(int group) const override; // PCI functions and mdevs (UUIDs)
+    host::HostResult iommufdAvailable(int group) const override;
 
     // For the real-kernel test host only: one MIG_DEVICE_STATE SET exactly as given, without
     // devtopo's checks, and a write() on whatever data fd the device has, so the kernel's own
@@ -70,6 +73,7 @@ protected:
     host::HostResult vfioSetVfToken(const PciAddress &pf, const QUuid &token) override;
     host::HostResult vfioOpenDevice(const PciAddress &a, const QUuid &token) override;
     host::HostResult vfioOpenGroup(quint32 handle, int group) override;
+    host::HostResult iommufdOpenGroup(quint32 handle, int group) override;
     host::HostResult vfioGroupInfo(quint32 handle, host::VfioGroupInfo *info) override;
     host::HostResult vfioMapDma(quint32 handle, quint64 iova, quint64 size, bool hugePages) override;
     host::HostResult vfioUnmapDma(quint32 handle, quint64 iova, quint64 size, quint64 *unmapped) override;
@@ -103,7 +107,10 @@ private:
 
     LinuxHostPaths m_paths;
     WriteFn m_write;
+    IommufdPaths iommufdPaths() const;
+
     QHash<quint32, std::shared_ptr<VfioContainer>> m_containers;
+    QHash<quint32, std::shared_ptr<IommufdIoas>> m_ioas; // handles opened on iommufd
     QHash<quint32, std::shared_ptr<VfioMigDevice>> m_migDevices;
 };
 

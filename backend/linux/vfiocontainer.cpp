@@ -1,5 +1,7 @@
 #include "vfiocontainer.h"
 
+#include "procstatus.h"
+
 #include <QFile>
 
 #include <linux/vfio.h>
@@ -31,31 +33,6 @@ int fail(QString *why, const QString &what)
 QString hex(quint64 v)
 {
     return u"0x"_s + QString::number(v, 16);
-}
-
-// locked_vm of this process: what type1 charges pinned DMA pages to.
-quint64 lockedBytes()
-{
-    QFile f(u"/proc/self/status"_s);
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("VmLck:"))
-            return line.mid(6).trimmed().split(' ').value(0).toULongLong() * 1024;
-    }
-    return 0;
-}
-
-bool hasCapIpcLock()
-{
-    QFile f(u"/proc/self/status"_s);
-    if (!f.open(QIODevice::ReadOnly))
-        return false;
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (line.startsWith("CapEff:"))
-            return (line.mid(7).trimmed().toULongLong(nullptr, 16) >> 14) & 1; // CAP_IPC_LOCK = 14
-    }
-    return false;
 }
 
 QByteArray uuidBytes(const QUuid &u)
@@ -159,11 +136,9 @@ int VfioContainer::info(host::VfioGroupInfo *out, QString *why) const
         }
         off = hdr->next;
     }
-    out->lockedBytes = lockedBytes();
-    rlimit lim{};
-    ::getrlimit(RLIMIT_MEMLOCK, &lim);
-    out->memlockLimit = lim.rlim_cur == RLIM_INFINITY ? ~quint64(0) : quint64(lim.rlim_cur);
-    out->memlockBypassed = hasCapIpcLock();
+    out->lockedBytes = processLockedBytes();
+    out->memlockLimit = memlockLimit();
+    out->memlockBypassed = processHasCapIpcLock();
     out->dirtyTracking = m_dirty;
     for (const Buffer &b : m_buffers)
         out->mappings.append({b.iova, b.size, b.huge});

@@ -1,7 +1,7 @@
 #pragma once
 
 // One IOMMU group opened into its own VFIO type1v2 container, kept open for DMA work: the real
-// ioctls from <linux/vfio.h> (legacy group/container path; Debian's kernels have no iommufd).
+// ioctls from <linux/vfio.h> (the legacy group/container path; the iommufd path is IommufdIoas).
 // Every call returns 0 or the errno the kernel gave, with a sentence in *why.
 
 #include "vfiotypes.h"

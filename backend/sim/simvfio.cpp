@@ -17,6 +17,11 @@ QString hex(quint64 v)
 }
 
 constexpr quint64 k2M = quint64(2) << 20;
+constexpr quint64 k4K = 4096;
+
+// intel-iommu: ECAP.SMTS (scalable mode) and ECAP.SLADS (second-level accessed/dirty).
+constexpr int kEcapSmts = 43;
+constexpr int kEcapSlads = 45;
 
 } // namespace
 
@@ -67,6 +72,58 @@ QString SimVfio::openGroup(const SimHost &host, quint32 key, int group)
     return {};
 }
 
+QString SimVfio::iommufdUnavailable(const SimHost &host, int group) const
+{
+    if (!iommufdPresent)
+        return u"ENOENT: no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)"_s;
+    if (!groupHasNode(host, group))
+        return u"ENOENT: no /dev/vfio/devices/vfioN for group %1: no member is bound to a VFIO driver"_s.arg(group);
+    return {};
+}
+
+bool SimVfio::hwDirtyCapable(const SimHost &host, const PciAddress &a)
+{
+    const SimFunction *f = host.function(a);
+    if (!f)
+        return false;
+    for (const SimIommuUnit &u : host.iommuUnits) {
+        if (u.name == f->iommuUnit)
+            return ((u.ecap >> kEcapSmts) & 1) && ((u.ecap >> kEcapSlads) & 1);
+    }
+    return false;
+}
+
+QString SimVfio::openIommufd(const SimHost &host, quint32 key, int group)
+{
+    if (const QString why = iommufdUnavailable(host, group); !why.isEmpty())
+        return why;
+    for (const SimContainer &c : std::as_const(m_containers)) {
+        if (c.group == group)
+            return u"EBUSY: group %1 is already open"_s.arg(group);
+    }
+    SimContainer c;
+    c.group = group;
+    c.iommufd = true;
+    bool dirty = true;
+    for (const SimFunction &f : host.functions) {
+        if (f.iommuGroup != group || !isVfioDriver(f.driver))
+            continue;
+        c.devices << f.address.toString();
+        dirty = dirty && hwDirtyCapable(host, f.address);
+    }
+    // iommu_device_claim_dma_owner(): a member driven by a host driver owns the group's DMA.
+    QString blocker;
+    if (!groupViable(host, group, &blocker))
+        return u"EPERM: VFIO_DEVICE_BIND_IOMMUFD %1: group %2 is not viable (%3); bind every device in the group to vfio-pci"_s
+            .arg(c.devices.value(0)).arg(group).arg(blocker);
+    const quint32 n = quint32(c.devices.size());
+    c.ioasId = n + 1; // object ids of a fresh iommufd: the bound devices first, then the IOAS
+    c.hwptId = dirty ? n + 2 : 0;
+    c.ranges = iovaRanges(host, group);
+    m_containers.insert(key, c);
+    return {};
+}
+
 void SimVfio::closeGroup(quint32 key)
 {
     const auto it = m_containers.find(key);
@@ -92,28 +149,34 @@ QString SimVfio::mapDma(quint32 key, quint64 iova, quint64 size, bool hugePages)
     if (it == m_containers.end())
         return u"EBADF: no container"_s;
     SimContainer &c = *it;
-    const quint64 minPage = pageSizes & (~pageSizes + 1);
+    const QString op = c.iommufd ? u"IOMMU_IOAS_MAP"_s : u"VFIO_IOMMU_MAP_DMA"_s;
+    // iommufd: out_iova_alignment (4 KiB here); type1: the smallest IOMMU page.
+    const quint64 minPage = c.iommufd ? k4K : pageSizes & (~pageSizes + 1);
     if (size == 0 || ((iova | size) & (minPage - 1)) || iova + size - 1 < iova)
-        return u"EINVAL: VFIO_IOMMU_MAP_DMA: iova %1 size %2 not aligned to %3 or wraps"_s.arg(hex(iova), hex(size), hex(minPage));
+        return u"EINVAL: %1: iova %2 size %3 not aligned to %4 or wraps"_s.arg(op, hex(iova), hex(size), hex(minPage));
     const quint64 last = iova + size - 1;
-    // vfio_iommu_iova_dma_valid(): the whole range must sit inside one usable IOVA range.
+    // type1: vfio_iommu_iova_dma_valid(); iommufd: iopt_check_iova() finds a reserved IOVA
+    // (a reserved region or beyond the aperture). Either way EINVAL, checked before overlaps.
     const bool inside = std::any_of(c.ranges.cbegin(), c.ranges.cend(),
                                     [&](const SimIovaRange &r) { return iova >= r.start && last <= r.end; });
     if (!inside)
-        return u"EINVAL: VFIO_IOMMU_MAP_DMA: [%1, %2] is outside the group's usable IOVA ranges (reserved region)"_s.arg(hex(iova), hex(last));
+        return u"EINVAL: %1: [%2, %3] is outside the group's usable IOVA ranges (reserved region)"_s.arg(op, hex(iova), hex(last));
     for (const SimDmaMap &m : std::as_const(c.maps)) {
         if (iova <= m.iova + m.size - 1 && m.iova <= last)
-            return u"EEXIST: VFIO_IOMMU_MAP_DMA: [%1, %2] overlaps the mapping at %3"_s.arg(hex(iova), hex(last), hex(m.iova));
+            return u"EEXIST: %1: [%2, %3] overlaps the mapping at %4"_s.arg(op, hex(iova), hex(last), hex(m.iova));
     }
-    int entries = 0;
-    for (const SimContainer &other : std::as_const(m_containers))
-        entries += int(other.maps.size());
-    if (entries >= dmaEntryLimit)
-        return u"ENOSPC: VFIO_IOMMU_MAP_DMA: no DMA entries left (dma_entry_limit %1)"_s.arg(dmaEntryLimit);
+    if (!c.iommufd) { // dma_entry_limit is type1's; iommufd has none
+        int entries = 0;
+        for (const SimContainer &other : std::as_const(m_containers))
+            entries += other.iommufd ? 0 : int(other.maps.size());
+        if (entries >= dmaEntryLimit)
+            return u"ENOSPC: VFIO_IOMMU_MAP_DMA: no DMA entries left (dma_entry_limit %1)"_s.arg(dmaEntryLimit);
+    }
     if (hugePages && m_hugeUsed + int(size / k2M) > hugePagesFree)
         return u"ENOMEM: mmap(MAP_HUGETLB): %1 huge pages needed, %2 free"_s.arg(size / k2M).arg(hugePagesFree - m_hugeUsed);
     if (m_locked + size > memlockLimit)
-        return u"ENOMEM: VFIO_IOMMU_MAP_DMA: RLIMIT_MEMLOCK (%1) exceeded: %2 locked, %3 more asked"_s.arg(memlockLimit).arg(m_locked).arg(size);
+        return u"ENOMEM: %1: RLIMIT_MEMLOCK (%2) exceeded: %3 locked, %4 more asked%5"_s.arg(op).arg(memlockLimit).arg(m_locked).arg(size)
+            .arg(c.iommufd ? u" (iommufd charges the user)"_s : QString());
     c.maps.append({iova, size, hugePages});
     std::sort(c.maps.begin(), c.maps.end(), [](const SimDmaMap &a, const SimDmaMap &b) { return a.iova < b.iova; });
     m_locked += size;
@@ -129,6 +192,37 @@ QString SimVfio::unmapDma(quint32 key, quint64 iova, quint64 size, quint64 *unma
         return u"EBADF: no container"_s;
     SimContainer &c = *it;
     const quint64 last = iova + size - 1;
+    quint64 total = 0;
+    auto unpin = [&](const SimDmaMap &m) {
+        total += m.size;
+        m_locked -= m.size;
+        if (m.hugePages)
+            m_hugeUsed -= int(m.size / k2M);
+        for (quint64 p = m.iova / k4K; p <= (m.iova + m.size - 1) / k4K; ++p)
+            c.dirtyPages.remove(p); // the IOPTEs and their dirty bits go with the mapping
+    };
+    if (c.iommufd) {
+        // iopt_unmap_iova_range(): areas in IOVA order; one that would be split stops the walk
+        // with ENOENT after the earlier ones are gone; nothing hit is ENOENT too (6.12).
+        for (qsizetype i = 0; i < c.maps.size();) {
+            const SimDmaMap m = c.maps[i];
+            const quint64 mLast = m.iova + m.size - 1;
+            if (iova > mLast || m.iova > last) {
+                ++i;
+                continue;
+            }
+            if (m.iova < iova || mLast > last) {
+                if (unmapped)
+                    *unmapped = total;
+                return u"ENOENT: IOMMU_IOAS_UNMAP: [%1, %2] would split the mapping [%3, %4]"_s.arg(hex(iova), hex(last), hex(m.iova), hex(mLast));
+            }
+            unpin(m);
+            c.maps.removeAt(i);
+        }
+        if (unmapped)
+            *unmapped = total;
+        return total ? QString() : u"ENOENT: IOMMU_IOAS_UNMAP: nothing is mapped in [%1, %2]"_s.arg(hex(iova), hex(last));
+    }
     // type1v2 refuses to split a mapping (vfio_dma_do_unmap(): "bisect" checks).
     for (const SimDmaMap &m : std::as_const(c.maps)) {
         const quint64 mLast = m.iova + m.size - 1;
@@ -136,14 +230,10 @@ QString SimVfio::unmapDma(quint32 key, quint64 iova, quint64 size, quint64 *unma
         if (overlaps && (m.iova < iova || mLast > last))
             return u"EINVAL: VFIO_IOMMU_UNMAP_DMA: [%1, %2] would split the mapping [%3, %4]"_s.arg(hex(iova), hex(last), hex(m.iova), hex(mLast));
     }
-    quint64 total = 0;
     c.maps.removeIf([&](const SimDmaMap &m) {
         if (m.iova < iova || m.iova + m.size - 1 > last)
             return false;
-        total += m.size;
-        m_locked -= m.size;
-        if (m.hugePages)
-            m_hugeUsed -= int(m.size / k2M);
+        unpin(m);
         return true;
     });
     if (unmapped)
@@ -156,30 +246,68 @@ QString SimVfio::setDirtyTracking(quint32 key, bool on)
     const auto it = m_containers.find(key);
     if (it == m_containers.end())
         return u"EBADF: no container"_s;
+    if (it->iommufd) {
+        if (!it->hwptId)
+            return u"EOPNOTSUPP: IOMMU_HWPT_SET_DIRTY_TRACKING: no HWPT allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING"_s;
+        it->dirtyPages.clear(); // iopt_set_dirty_tracking() clears the IOPTEs' dirty bits
+    }
     it->dirtyTracking = on;
     return {};
 }
 
-QString SimVfio::dirtyBitmap(quint32 key, quint64 iova, quint64 size, quint64 pageSize, QByteArray *bits) const
+QString SimVfio::dirtyBitmap(quint32 key, quint64 iova, quint64 size, quint64 pageSize, QByteArray *bits)
 {
-    const SimContainer *c = container(key);
-    if (!c)
+    const auto it = m_containers.find(key);
+    if (it == m_containers.end())
         return u"EBADF: no container"_s;
+    SimContainer *c = &*it;
+    const QString op = c->iommufd ? u"IOMMU_HWPT_GET_DIRTY_BITMAP"_s : u"VFIO_IOMMU_DIRTY_PAGES"_s;
     if (!c->dirtyTracking)
-        return u"EINVAL: VFIO_IOMMU_DIRTY_PAGES: dirty tracking is not started"_s;
-    const quint64 minPage = pageSizes & (~pageSizes + 1);
-    if (pageSize != minPage)
-        return u"EINVAL: bitmap page size must be the smallest IOMMU page size %1"_s.arg(hex(minPage));
+        return u"EINVAL: %1: dirty tracking is not started"_s.arg(op);
+    if (c->iommufd) {
+        // iommufd_check_iova_range(): any power-of-two page size, the range aligned to it and
+        // to the IOAS alignment.
+        if (pageSize < k4K || (pageSize & (pageSize - 1)))
+            return u"EINVAL: %1: page size %2 is not a power of two of at least 4 KiB"_s.arg(op, hex(pageSize));
+    } else {
+        const quint64 minPage = pageSizes & (~pageSizes + 1);
+        if (pageSize != minPage)
+            return u"EINVAL: bitmap page size must be the smallest IOMMU page size %1"_s.arg(hex(minPage));
+    }
     if ((iova | size) & (pageSize - 1) || size == 0)
-        return u"EINVAL: VFIO_IOMMU_DIRTY_PAGES: range not aligned to %1"_s.arg(hex(pageSize));
+        return u"EINVAL: %1: range not aligned to %2"_s.arg(op, hex(pageSize));
     const quint64 pages = size / pageSize;
     QByteArray out(qsizetype((pages + 63) / 64 * 8), '\0');
-    for (const SimDmaMap &m : c->maps) {
-        const quint64 from = std::max(m.iova, iova);
-        const quint64 to = std::min(m.iova + m.size, iova + size);
-        for (quint64 a = from; a < to; a += pageSize) {
+    auto mark = [&](quint64 from, quint64 to) { // [from, to) in bytes, inside the range
+        for (quint64 a = from & ~(pageSize - 1); a < to; a += pageSize) {
             const quint64 bit = (a - iova) / pageSize;
             out[qsizetype(bit / 8)] = char(quint8(out[qsizetype(bit / 8)]) | (1u << (bit % 8)));
+        }
+    };
+    if (c->iommufd) {
+        // The simulated devices' DMA since the last read, into mapped pages only.
+        ++c->deviceWrites;
+        for (const SimDmaMap &m : std::as_const(c->maps)) {
+            for (quint64 p = m.iova / k4K; p <= (m.iova + m.size - 1) / k4K; ++p) {
+                if ((p + c->deviceWrites) % 4 == 0)
+                    c->dirtyPages.insert(p);
+            }
+        }
+        for (auto p = c->dirtyPages.begin(); p != c->dirtyPages.end();) {
+            const quint64 a = *p * k4K;
+            if (a >= iova && a - iova < size) {
+                mark(a, a + k4K);
+                p = c->dirtyPages.erase(p); // read and cleared
+            } else {
+                ++p;
+            }
+        }
+    } else {
+        for (const SimDmaMap &m : c->maps) {
+            const quint64 from = std::max(m.iova, iova);
+            const quint64 to = std::min(m.iova + m.size, iova + size);
+            if (from < to)
+                mark(from, to);
         }
     }
     if (bits)
