@@ -373,8 +373,11 @@ HostResult Host::openGroupWith(int group, const QString &backend, quint32 *handl
     }
     const quint32 h = m_nextHandle++;
     HostResult r = useIommufd ? iommufdOpenGroup(h, group) : vfioOpenGroup(h, group);
-    if (!r.ok)
+    if (!r.ok) {
+        if (!note.isEmpty())
+            r.message += u" (type1v2 was the fallback: %1)"_s.arg(note);
         return r;
+    }
     m_handles.insert(h, group);
     if (!note.isEmpty()) {
         m_backendNotes.insert(h, note);

@@ -1,12 +1,15 @@
 // The demo host answers like the kernel, and the Host sequences handle its rules: validation of
 // every argument, EPERM for a group that is not viable, EACCES for a missing or wrong VF token,
 // EEXIST/EINVAL/ENOMEM for DMA maps, EBUSY for sriov_numvfs nonzero -> nonzero (handled by going
-// through 0), refusal of devices in use, rollback of a half-bound group.
+// through 0), refusal of devices in use, rollback of a half-bound group; the same DMA rules on
+// the iommufd path (the demo server has /dev/iommu), its HWPT dirty tracking and the type1v2
+// fallback when /dev/iommu is absent.
 
 #include "hostvalidation.h"
 #include "simulatedhost.h"
 
 #include <QTest>
+#include <QtEndian>
 
 #include <cerrno>
 
@@ -151,6 +154,208 @@ private Q_SLOTS:
         QVERIFY(host->closeGroup(h).ok);
         QCOMPARE(host->simVfio().lockedBytes(), quint64(0));
         QCOMPARE(host->mapDma(h, 0x100000, 0x1000, false).err, EBADF);
+    }
+
+    // The DMA rules on both backends: the same errnos where the kernels agree.
+    void dmaRulesBothBackends_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::newRow("type1v2") << u"type1v2"_s;
+        QTest::newRow("iommufd") << u"iommufd"_s;
+    }
+    void dmaRulesBothBackends()
+    {
+        QFETCH(QString, backend);
+        auto host = demo();
+        quint32 h = 0;
+        const HostResult opened = host->openGroupWith(17, backend, &h);
+        QVERIFY2(opened.ok, qPrintable(opened.errorText()));
+        VfioGroupInfo info;
+        QVERIFY(host->groupInfo(h, &info).ok);
+        QCOMPARE(dmaBackendName(info.backend), backend);
+        QVERIFY(info.iovaRanges.size() >= 2); // the MSI window cut out on both
+        QVERIFY(host->mapDma(h, 0x100000, 0x200000, false).ok);
+        QCOMPARE(host->mapDma(h, 0x100000, 0x200000, false).err, EEXIST);
+        QCOMPARE(host->mapDma(h, 0x200000, 0x1000, false).err, EEXIST);
+        QCOMPARE(host->mapDma(h, 0xfee00000, 0x1000, false).err, EINVAL); // MSI window
+        QCOMPARE(host->mapDma(h, quint64(1) << 50, 0x1000, false).err, EINVAL); // beyond 48 bits
+        QCOMPARE(host->mapDma(h, 0x100800, 0x1000, false).err, EINVAL); // unaligned
+        QCOMPARE(host->mapDma(h, 0x10000000, quint64(63) << 20, false).err, ENOMEM); // 2 + 63 MiB > 64 MiB
+        QVERIFY(host->mapDma(h, 0x10000000, quint64(62) << 20, false).ok);
+        QVERIFY(host->groupInfo(h, &info).ok);
+        QCOMPARE(info.lockedBytes, quint64(64) << 20);
+        QCOMPARE(info.mappings.size(), 2);
+        QCOMPARE(info.dmaAvail, backend == u"iommufd"_s ? -1 : 65535 - 2); // no dma_entry_limit on iommufd
+        QVERIFY(host->mapDma(h, 0x40000000, 0x200000, true).err == ENOMEM); // memlock full, huge or not
+        quint64 unmapped = 0;
+        QVERIFY(host->unmapDma(h, 0x10000000, quint64(62) << 20, &unmapped).ok);
+        QVERIFY(host->mapDma(h, 0x40000000, 0x200000, true).ok); // huge pages, 2 MiB aligned
+        QVERIFY(host->closeGroup(h).ok);
+        QCOMPARE(host->simVfio().lockedBytes(), quint64(0));
+        QCOMPARE(host->mapDma(h, 0x100000, 0x1000, false).err, EBADF);
+    }
+
+    // Where the kernels differ: type1 EINVAL for a split and 0 bytes for nothing; iommufd ENOENT
+    // for both (6.12), refused before anything is unmapped.
+    void unmapDiffers_data()
+    {
+        QTest::addColumn<QString>("backend");
+        QTest::addColumn<int>("splitErr");
+        QTest::addColumn<int>("nothingErr");
+        QTest::newRow("type1v2") << u"type1v2"_s << EINVAL << 0;
+        QTest::newRow("iommufd") << u"iommufd"_s << ENOENT << ENOENT;
+    }
+    void unmapDiffers()
+    {
+        QFETCH(QString, backend);
+        QFETCH(int, splitErr);
+        QFETCH(int, nothingErr);
+        auto host = demo();
+        quint32 h = 0;
+        QVERIFY(host->openGroupWith(17, backend, &h).ok);
+        QVERIFY(host->mapDma(h, 0x100000, 0x1000, false).ok);
+        QVERIFY(host->mapDma(h, 0x200000, 0x200000, false).ok);
+        quint64 unmapped = 1;
+        // [0x100000, 0x300000) holds the first mapping whole and half of the second.
+        QCOMPARE(host->unmapDma(h, 0x100000, 0x200000, &unmapped).err, splitErr);
+        VfioGroupInfo info;
+        QVERIFY(host->groupInfo(h, &info).ok);
+        QCOMPARE(info.mappings.size(), 2); // nothing unmapped, not even the first
+        QCOMPARE(host->unmapDma(h, 0x800000, 0x1000, &unmapped).err, nothingErr);
+        QVERIFY(host->unmapDma(h, 0x100000, 0x300000, &unmapped).ok);
+        QCOMPARE(unmapped, quint64(0x201000));
+    }
+
+    void iommufdNotViableIsEperm()
+    {
+        auto host = demo();
+        QVERIFY(host->bindDriver(u"0000:1b:00.0"_s, u"vfio-pci"_s, false).ok);
+        QVERIFY(host->iommufdAvailable(16).ok); // 1b:00.0 has its cdev
+        quint32 h = 0;
+        const HostResult r = host->openGroupWith(16, u"iommufd"_s, &h);
+        QCOMPARE(r.err, EPERM); // VFIO_DEVICE_BIND_IOMMUFD: the others own the group's DMA
+        QVERIFY(r.message.contains(u"VFIO_DEVICE_BIND_IOMMUFD"_s));
+        QVERIFY(host->openHandles().isEmpty());
+        QVERIFY(host->bindGroup(16, u"vfio-pci"_s, false).ok);
+        const HostResult ok = host->openGroupWith(16, u"iommufd"_s, &h);
+        QVERIFY2(ok.ok, qPrintable(ok.errorText()));
+        VfioGroupInfo info;
+        QVERIFY(host->groupInfo(h, &info).ok);
+        QCOMPARE(info.devices.size(), 4); // every member bound: devices 1-4, IOAS 5, HWPT 6
+        QCOMPARE(info.ioasId, 5u);
+        QCOMPARE(info.hwptId, 6u);
+        QCOMPARE(host->openGroupWith(16, u"type1v2"_s, &h).err, EBUSY); // one handle per group
+        QCOMPARE(host->restoreDriver(u"0000:1b:00.1"_s).err, EBUSY);
+    }
+
+    void iommufdDirtyTracking()
+    {
+        auto host = demo();
+        quint32 h = 0;
+        QVERIFY(host->openGroupWith(17, u"iommufd"_s, &h).ok);
+        VfioGroupInfo info;
+        QVERIFY(host->groupInfo(h, &info).ok);
+        QVERIFY(info.dirtyTrackingSupported); // dmar0: scalable mode with second-level A/D bits
+        QVERIFY(info.hwptId != 0);
+        QVERIFY(host->mapDma(h, 0x100000, 0x10000, false).ok); // 16 pages
+        DirtyBitmap bits;
+        QCOMPARE(host->dirtyBitmap(h, 0x100000, 0x10000, &bits).err, EINVAL); // not started
+        QVERIFY(host->dirtyStart(h).ok);
+        // Read a range twice the mapping: only mapped pages can be dirty.
+        QVERIFY(host->dirtyBitmap(h, 0x100000, 0x20000, &bits).ok);
+        QCOMPARE(bits.pageSize, quint64(4096));
+        QCOMPARE(bits.bits.size(), 8); // 32 pages in one u64
+        QCOMPARE(bits.dirtyPages(), 4); // one page in four written by the device
+        const quint64 first = qFromLittleEndian<quint64>(bits.bits.constData());
+        QCOMPARE(first >> 16, quint64(0)); // nothing past the mapping
+        // Reading clears: the next read shows only what the device wrote since.
+        QVERIFY(host->dirtyBitmap(h, 0x100000, 0x10000, &bits).ok);
+        const quint64 second = qFromLittleEndian<quint64>(bits.bits.constData());
+        QCOMPARE(bits.dirtyPages(), 4);
+        QCOMPARE(first & second, quint64(0));
+        QVERIFY(host->dirtyStop(h).ok);
+        QCOMPARE(host->dirtyBitmap(h, 0x100000, 0x10000, &bits).err, EINVAL);
+    }
+
+    void iommufdWithoutDirtyCapableIommu()
+    {
+        auto host = demo();
+        // Group 4: the PCH's SATA controller behind dmar4, a legacy-mode VT-d unit (no SMTS/SLADS).
+        QVERIFY(host->bindGroup(4, u"vfio-pci"_s, false).ok);
+        quint32 h = 0;
+        QVERIFY(host->openGroupWith(4, u"iommufd"_s, &h).ok);
+        VfioGroupInfo info;
+        QVERIFY(host->groupInfo(h, &info).ok);
+        QCOMPARE(info.backend, DmaBackend::Iommufd);
+        QVERIFY(!info.dirtyTrackingSupported);
+        QCOMPARE(info.hwptId, 0u);
+        QVERIFY(host->mapDma(h, 0x100000, 0x1000, false).ok); // DMA itself works
+        const HostResult r = host->dirtyStart(h);
+        QCOMPARE(r.err, EOPNOTSUPP);
+        QVERIFY(r.message.contains(u"cannot track dirty pages"_s));
+        QVERIFY(!host->groupInfo(h, &info).ok || !info.dirtyTracking);
+    }
+
+    void backendChoice_data()
+    {
+        QTest::addColumn<bool>("devIommu");
+        QTest::addColumn<QString>("asked");
+        QTest::addColumn<int>("err");
+        QTest::addColumn<QString>("got");
+        QTest::newRow("auto with /dev/iommu") << true << u"auto"_s << 0 << u"iommufd"_s;
+        QTest::newRow("auto without") << false << u"auto"_s << 0 << u"type1v2"_s;
+        QTest::newRow("iommufd without") << false << u"iommufd"_s << ENOENT << QString();
+        QTest::newRow("type1v2 without") << false << u"type1v2"_s << 0 << u"type1v2"_s;
+        QTest::newRow("unknown") << true << u"vfio"_s << EINVAL << QString();
+        QTest::newRow("path") << true << u"../iommufd"_s << EINVAL << QString();
+        QTest::newRow("empty") << true << QString() << EINVAL << QString();
+        QTest::newRow("case") << true << u"IOMMUFD"_s << EINVAL << QString();
+    }
+    void backendChoice()
+    {
+        QFETCH(bool, devIommu);
+        QFETCH(QString, asked);
+        QFETCH(int, err);
+        QFETCH(QString, got);
+        auto host = demo();
+        host->simVfio().iommufdPresent = devIommu;
+        quint32 h = 0;
+        const HostResult r = host->openGroupWith(17, asked, &h);
+        QCOMPARE(r.err, err);
+        if (err) {
+            QVERIFY(host->openHandles().isEmpty());
+            if (err == ENOENT)
+                QCOMPARE(r.message, u"no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)"_s);
+            return;
+        }
+        VfioGroupInfo info;
+        QVERIFY(host->groupInfo(h, &info).ok);
+        QCOMPARE(dmaBackendName(info.backend), got);
+        const bool fellBack = asked == u"auto"_s && !devIommu;
+        QCOMPARE(info.backendNote.isEmpty(), !fellBack);
+        if (fellBack) {
+            QCOMPARE(info.backendNote, u"iommufd not used: no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)"_s);
+            QCOMPARE(r.changes.value(0), info.backendNote);
+        }
+    }
+
+    void iommufdNeedsAVfioMember()
+    {
+        auto host = demo();
+        const HostResult r = host->iommufdAvailable(16); // nothing of group 16 on vfio-pci yet
+        QCOMPARE(r.err, ENOENT);
+        quint32 h = 0;
+        QCOMPARE(host->openGroupWith(16, u"iommufd"_s, &h).err, ENOENT);
+        QCOMPARE(host->openGroupWith(-1, u"iommufd"_s, &h).err, EINVAL);
+        QCOMPARE(host->openGroupWith(9999, u"iommufd"_s, &h).err, ENOENT);
+    }
+
+    void migrationNeedsType1Handle()
+    {
+        auto host = demo();
+        quint32 h = 0, d = 0;
+        QVERIFY(host->openGroupWith(17, u"iommufd"_s, &h).ok);
+        QCOMPARE(host->openMigrationDevice(h, u"0000:1c:00.0"_s, &d).err, EOPNOTSUPP);
     }
 
     void sriovBackToZeroFirst()

@@ -66,6 +66,7 @@ class TestLinuxHostSysfs : public QObject
         paths.root = m_root;
         paths.recordsFile = m_root + u"/run/devtopo-helper/original-drivers.json"_s;
         paths.vfioDir = m_root + u"/dev/vfio"_s;
+        paths.iommuDev = m_root + u"/dev/iommu"_s;
         auto host = std::make_unique<linuxhost::LinuxHost>(paths);
         host->setWriteHook([this](const QString &path, const QByteArray &data) { return kernelWrite(path, data); });
         return host;
@@ -223,6 +224,80 @@ private Q_SLOTS:
         QCOMPARE(read(m_root + u"/etc/driverctl.d/pci-0000:08:00.0"_s), u"vfio-pci"_s);
         QVERIFY(host->removeOverride(u"0000:08:00.0"_s).ok);
         QVERIFY(!QFileInfo::exists(m_root + u"/etc/driverctl.d/pci-0000:08:00.0"_s));
+    }
+
+    // Whether a group can go on iommufd, and why not, from what the root shows: /dev/iommu, the
+    // kernel's config or module lists, the members' vfio-dev/vfioN and /dev/vfio/devices nodes.
+    void iommufdAvailability_data()
+    {
+        QTest::addColumn<QString>("setup"); // comma-separated steps, see below
+        QTest::addColumn<int>("err");
+        QTest::addColumn<QString>("why"); // a part of the message
+        const QString notSet = u"no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)"_s;
+        QTest::newRow("config: not set") << u"config-not-set"_s << ENOENT << notSet;
+        QTest::newRow("config: module") << u"config-m"_s << ENOENT << u"CONFIG_IOMMUFD=m and the iommufd module is not loaded"_s;
+        QTest::newRow("module lists without it") << u"builtin,order"_s << ENOENT << notSet;
+        QTest::newRow("module lists: modular") << u"builtin,order-iommufd"_s << ENOENT << u"the iommufd module is not loaded (modprobe iommufd)"_s;
+        QTest::newRow("nothing to tell") << QString() << ENOENT << u"(CONFIG_IOMMUFD not set, or the iommufd module not loaded)"_s;
+        QTest::newRow("no member on vfio") << u"dev-iommu"_s << ENOENT << u"no member of IOMMU group 15 is bound to a VFIO driver"_s;
+        QTest::newRow("on vfio, no cdev") << u"dev-iommu,vfio"_s << ENOENT << u"CONFIG_VFIO_DEVICE_CDEV not set"_s;
+        QTest::newRow("cdev in sysfs, no node") << u"dev-iommu,vfio,vfio-dev"_s << ENOENT << u"/dev/vfio/devices/vfio3"_s;
+        QTest::newRow("available") << u"dev-iommu,vfio,vfio-dev,node"_s << 0 << QString();
+    }
+    void iommufdAvailability()
+    {
+        QFETCH(QString, setup);
+        QFETCH(int, err);
+        QFETCH(QString, why);
+        const QByteArray rel = "6.12.95+deb12-amd64";
+        mkfile(u"proc/sys/kernel/osrelease"_s, rel + '\n');
+        const QString mod = u"lib/modules/"_s + QString::fromLatin1(rel);
+        for (const QString &step : setup.split(u',', Qt::SkipEmptyParts)) {
+            if (step == u"config-not-set"_s)
+                mkfile(u"boot/config-"_s + QString::fromLatin1(rel), "CONFIG_VFIO=m\n# CONFIG_IOMMUFD is not set\n");
+            else if (step == u"config-m"_s)
+                mkfile(u"boot/config-"_s + QString::fromLatin1(rel), "CONFIG_VFIO=m\nCONFIG_IOMMUFD=m\n");
+            else if (step == u"builtin"_s)
+                mkfile(mod + u"/modules.builtin"_s, "kernel/drivers/iommu/intel/iommu.ko\n");
+            else if (step == u"order"_s)
+                mkfile(mod + u"/modules.order"_s, "kernel/drivers/vfio/vfio.ko\n");
+            else if (step == u"order-iommufd"_s)
+                mkfile(mod + u"/modules.order"_s, "kernel/drivers/vfio/vfio.ko\nkernel/drivers/iommu/iommufd/iommufd.ko\n");
+            else if (step == u"dev-iommu"_s)
+                mkfile(u"dev/iommu"_s, "");
+            else if (step == u"vfio"_s)
+                bind(u"0000:08:00.0"_s, u"vfio-pci"_s);
+            else if (step == u"vfio-dev"_s)
+                QDir().mkpath(m_root + u"/sys/devices/pci0000:00/0000:08:00.0/vfio-dev/vfio3"_s);
+            else if (step == u"node"_s)
+                mkfile(u"dev/vfio/devices/vfio3"_s, "");
+            else
+                QFAIL(qPrintable(step));
+        }
+        auto host = makeHost();
+        const HostResult r = host->iommufdAvailable(15);
+        QCOMPARE(r.err, err);
+        QVERIFY2(r.message.contains(why), qPrintable(r.message));
+        quint32 h = 0;
+        if (err) {
+            // Asked for iommufd: refused with the same reason. "auto": type1v2 is tried instead
+            // (there is no /dev/vfio/vfio in this root either) and the error keeps the reason.
+            const HostResult strict = host->openGroupWith(15, u"iommufd"_s, &h);
+            QCOMPARE(strict.err, err);
+            QCOMPARE(strict.message, r.message);
+            const HostResult fallback = host->openGroupWith(15, u"auto"_s, &h);
+            QVERIFY(!fallback.ok);
+            QVERIFY2(fallback.message.contains(u"/dev/vfio/vfio"_s), qPrintable(fallback.message));
+            QVERIFY2(fallback.message.contains(u"iommufd not used: "_s + r.message), qPrintable(fallback.message));
+        } else {
+            // The "devices" here are regular files: the first ioctl (VFIO_DEVICE_BIND_IOMMUFD)
+            // gets ENOTTY and everything opened so far is closed again.
+            const HostResult opened = host->openGroupWith(15, u"auto"_s, &h);
+            QCOMPARE(opened.err, ENOTTY);
+            QVERIFY2(opened.message.contains(u"VFIO_DEVICE_BIND_IOMMUFD 0000:08:00.0"_s), qPrintable(opened.message));
+        }
+        QVERIFY(host->openHandles().isEmpty());
+        QVERIFY(m_writes.isEmpty()); // asking never writes sysfs
     }
 
     void badInputWritesNothing_data()
