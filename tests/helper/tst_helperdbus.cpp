@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <bit>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@ class TestHelperDbus : public QObject
     int m_connections = 0;
     QString m_connName;
     bool m_badInputHelper = false;
+    bool m_iommufdHelper = false;
 
     QDBusConnection bus() const { return QDBusConnection(m_connName); }
 
@@ -51,6 +53,7 @@ class TestHelperDbus : public QObject
     {
         stopHelper();
         m_badInputHelper = false;
+        m_iommufdHelper = false;
         m_tree = std::make_unique<QTemporaryDir>();
         m_helper = std::make_unique<QProcess>();
         m_helper->setProcessChannelMode(QProcess::ForwardedErrorChannel);
@@ -119,6 +122,9 @@ class TestHelperDbus : public QObject
     {
         return {
             {u"OpenGroup"_s, {17}},
+            {u"DmaBackends"_s, {17}},
+            {u"OpenGroupWith"_s, {17, u"iommufd"_s}},
+            {u"DmaBackendInfo"_s, {1u}},
             {u"GroupInfo"_s, {1u}},
             {u"MapDma"_s, {1u, qulonglong(0x100000), qulonglong(0x200000), false}},
             {u"DirtyStart"_s, {1u}},
@@ -297,6 +303,120 @@ private Q_SLOTS:
         row("info: bad handle", u"GroupInfo"_s, {999u}, badHandle);
         row("close: bad handle", u"CloseGroup"_s, {999u}, badHandle);
         row("close: handle 0", u"CloseGroup"_s, {0u}, badHandle);
+        row("backends: negative group", u"DmaBackends"_s, {-1}, inval);
+        row("backends: absent group", u"DmaBackends"_s, {9999}, notFound);
+        row("open with: unknown backend", u"OpenGroupWith"_s, {17, u"vfio"_s}, inval);
+        row("open with: path backend", u"OpenGroupWith"_s, {17, u"../iommufd"_s}, inval);
+        row("open with: /dev path", u"OpenGroupWith"_s, {17, u"/dev/iommu"_s}, inval);
+        row("open with: empty backend", u"OpenGroupWith"_s, {17, QString()}, inval);
+        row("open with: upper case", u"OpenGroupWith"_s, {17, u"IOMMUFD"_s}, inval);
+        row("open with: negative group", u"OpenGroupWith"_s, {-1, u"iommufd"_s}, inval);
+        row("open with: absent group", u"OpenGroupWith"_s, {100000, u"auto"_s}, notFound);
+        row("open with: no vfio cdev", u"OpenGroupWith"_s, {16, u"iommufd"_s}, notFound);
+        row("open with: already open", u"OpenGroupWith"_s, {17, u"iommufd"_s}, u"io.github.devtopo.Error.Busy"_s);
+        row("backend info: bad handle", u"DmaBackendInfo"_s, {999u}, badHandle);
+    }
+
+    // The iommufd path through the protocol on the demo host (it has /dev/iommu): the same DMA
+    // rules and refusals as type1v2 on an IOAS handle, nothing changed by a refusal.
+    void iommufdBadInput_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QVariantList>("args");
+        QTest::addColumn<QString>("error");
+        const QString inval = u"io.github.devtopo.Error.InvalidArgument"_s;
+        auto row = [](const char *name, const QString &m, const QVariantList &a, const QString &e) {
+            QTest::newRow(name) << m << a << e;
+        };
+        row("map: unaligned iova", u"MapDma"_s, {1u, qulonglong(0x100001), qulonglong(0x1000), false}, inval);
+        row("map: zero size", u"MapDma"_s, {1u, qulonglong(0x100000), qulonglong(0), false}, inval);
+        row("map: negative size", u"MapDma"_s, {1u, qulonglong(0x100000), qulonglong(-0x2000), false}, inval);
+        row("map: overflow", u"MapDma"_s, {1u, qulonglong(0xfffffffffffff000), qulonglong(0x2000), false}, inval);
+        row("map: huge iova", u"MapDma"_s, {1u, qulonglong(1) << 60, qulonglong(0x1000), false}, inval);
+        row("map: MSI window", u"MapDma"_s, {1u, qulonglong(0xfee00000), qulonglong(0x1000), false}, inval);
+        row("map: hugepage unaligned", u"MapDma"_s, {1u, qulonglong(0x101000), qulonglong(0x200000), true}, inval);
+        row("map: over memlock", u"MapDma"_s, {1u, qulonglong(0x40000000), qulonglong(65) << 20, false}, u"io.github.devtopo.Error.NoResources"_s);
+        row("unmap: nothing mapped", u"UnmapDma"_s, {1u, qulonglong(0x100000), qulonglong(0x1000)}, u"io.github.devtopo.Error.NotFound"_s);
+        row("dirty bitmap: not started", u"DirtyBitmap"_s, {1u, qulonglong(0x100000), qulonglong(0x1000)}, inval);
+        row("migration device on iommufd", u"OpenMigrationDevice"_s, {1u, u"0000:1c:00.0"_s}, u"io.github.devtopo.Error.NotSupported"_s);
+    }
+    void iommufdBadInput()
+    {
+        QFETCH(QString, method);
+        QFETCH(QVariantList, args);
+        QFETCH(QString, error);
+        if (!m_iommufdHelper) {
+            QVERIFY(startHelper(u"allow"_s));
+            const QDBusMessage open = call(u"OpenGroupWith"_s, {17, u"iommufd"_s});
+            QCOMPARE(open.type(), QDBusMessage::ReplyMessage);
+            QCOMPARE(open.arguments().value(0).toUInt(), 1u);
+            QCOMPARE(open.arguments().value(1).toString(), u"iommufd"_s);
+            m_iommufdHelper = true;
+        }
+        const QString before = scanJson();
+        const QDBusMessage reply = call(method, args);
+        QCOMPARE(reply.type(), QDBusMessage::ErrorMessage);
+        QCOMPARE(reply.errorName(), error);
+        QVERIFY2(reply.errorMessage().contains(u": "_s), qPrintable(reply.errorMessage()));
+        QCOMPARE(scanJson(), before);
+        const QDBusMessage info = call(u"GroupInfo"_s, {1u});
+        QCOMPARE(info.type(), QDBusMessage::ReplyMessage);
+        QList<qulonglong> mappings;
+        info.arguments().value(7).value<QDBusArgument>() >> mappings;
+        QVERIFY(mappings.isEmpty());
+        QCOMPARE(info.arguments().value(4).toULongLong(), qulonglong(0));
+    }
+
+    void iommufdThroughTheProtocol()
+    {
+        m_iommufdHelper = false;
+        QVERIFY(startHelper(u"allow"_s));
+        // Group 17 (all on vfio-pci, dmar0 with A/D bits): both backends offered.
+        QDBusMessage backends = call(u"DmaBackends"_s, {17});
+        QCOMPARE(backends.arguments().value(0).toStringList(), (QStringList{u"type1v2"_s, u"iommufd"_s}));
+        QCOMPARE(backends.arguments().value(1).toString(), QString());
+        // Group 16 (nothing on VFIO): only type1v2, and why.
+        backends = call(u"DmaBackends"_s, {16});
+        QCOMPARE(backends.arguments().value(0).toStringList(), QStringList{u"type1v2"_s});
+        QVERIFY(backends.arguments().value(1).toString().startsWith(u"ENOENT: "_s));
+
+        const QDBusMessage open = call(u"OpenGroupWith"_s, {17, u"auto"_s});
+        QCOMPARE(open.type(), QDBusMessage::ReplyMessage);
+        const uint h = open.arguments().value(0).toUInt();
+        QCOMPARE(open.arguments().value(1).toString(), u"iommufd"_s);
+        QVERIFY(open.arguments().value(2).toStringList().value(0).contains(u"on iommufd"_s));
+        const QDBusMessage binfo = call(u"DmaBackendInfo"_s, {h});
+        QCOMPARE(binfo.arguments().value(0).toString(), u"iommufd"_s);
+        QCOMPARE(binfo.arguments().value(1).toBool(), true); // dirty-tracking HWPT
+        QCOMPARE(binfo.arguments().value(2).toUInt(), 5u); // IOAS after the four devices
+        QCOMPARE(binfo.arguments().value(3).toUInt(), 6u);
+        QCOMPARE(binfo.arguments().value(4).toStringList().size(), 4);
+        QCOMPARE(binfo.arguments().value(5).toString(), QString());
+
+        QCOMPARE(call(u"MapDma"_s, {h, qulonglong(0x100000), qulonglong(0x10000), false}).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(call(u"MapDma"_s, {h, qulonglong(0x108000), qulonglong(0x1000), false}).errorName(), u"io.github.devtopo.Error.Exists"_s);
+        QCOMPARE(call(u"DirtyStart"_s, {h}).type(), QDBusMessage::ReplyMessage);
+        const QDBusMessage bitmap = call(u"DirtyBitmap"_s, {h, qulonglong(0x100000), qulonglong(0x10000)});
+        QCOMPARE(bitmap.arguments().value(0).toULongLong(), qulonglong(4096));
+        const QByteArray bits = bitmap.arguments().value(1).toByteArray();
+        QCOMPARE(bits.size(), 8);
+        int dirtyPages = 0;
+        for (char c : bits)
+            dirtyPages += std::popcount(quint8(c));
+        QCOMPARE(dirtyPages, 4);
+        QCOMPARE(call(u"DirtyStop"_s, {h}).type(), QDBusMessage::ReplyMessage);
+        // iommufd: an unmap that would split a mapping is ENOENT, nothing unmapped.
+        QCOMPARE(call(u"UnmapDma"_s, {h, qulonglong(0x100000), qulonglong(0x1000)}).errorName(), u"io.github.devtopo.Error.NotFound"_s);
+        const QDBusMessage unmap = call(u"UnmapDma"_s, {h, qulonglong(0x100000), qulonglong(0x10000)});
+        QCOMPARE(unmap.arguments().value(0).toULongLong(), qulonglong(0x10000));
+        QCOMPARE(call(u"CloseGroup"_s, {h}).type(), QDBusMessage::ReplyMessage);
+        QCOMPARE(call(u"DmaBackendInfo"_s, {h}).errorName(), u"io.github.devtopo.Error.BadHandle"_s);
+        // A type1v2 handle says so.
+        const QDBusMessage t1 = call(u"OpenGroupWith"_s, {17, u"type1v2"_s});
+        QCOMPARE(t1.arguments().value(1).toString(), u"type1v2"_s);
+        const QDBusMessage t1info = call(u"DmaBackendInfo"_s, {t1.arguments().value(0).toUInt()});
+        QCOMPARE(t1info.arguments().value(0).toString(), u"type1v2"_s);
+        QCOMPARE(t1info.arguments().value(2).toUInt(), 0u);
     }
     void badInput()
     {
