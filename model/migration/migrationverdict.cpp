@@ -29,14 +29,11 @@ double recentBandwidth(const MigrationRecording &rec)
     const auto &samples = rec.samples();
     double sum = 0;
     int n = 0;
-    qint64 until = -1;
-    for (auto it = samples.crbegin(); it != samples.crend(); ++it) {
+    // Only the last two seconds are looked at, reported or not: no scan of hours of samples.
+    const qint64 since = samples.isEmpty() ? 0 : samples.last().timeMs - 2000;
+    for (auto it = samples.crbegin(); it != samples.crend() && it->timeMs >= since; ++it) {
         if (it->status != MigrationStatus::Active || it->ram.mbps <= 0)
             continue;
-        if (until < 0)
-            until = it->timeMs;
-        if (until - it->timeMs > 2000)
-            break;
         sum += it->throughputBytesPerSecond();
         ++n;
     }
@@ -56,10 +53,12 @@ struct Trend {
 Trend passTrend(const MigrationRecording &rec)
 {
     Trend t;
+    // The last four passes at most (three ratios): constant time however many passes there were.
     QList<double> values;
-    for (const PassInfo &p : rec.passes())
-        if (p.syncCount >= 2 && p.remainingAtStart > 0)
-            values.append(double(p.remainingAtStart));
+    const auto &passes = rec.passes();
+    for (auto it = passes.crbegin(); it != passes.crend() && values.size() < 4; ++it)
+        if (it->syncCount >= 2 && it->remainingAtStart > 0)
+            values.prepend(double(it->remainingAtStart));
     if (!values.isEmpty())
         t.currentRemaining = values.last();
     if (values.size() < 2)

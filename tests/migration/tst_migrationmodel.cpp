@@ -178,6 +178,7 @@ private Q_SLOTS:
     void csvWriteFailureKeepsFile();
     void sampleModel();
     void benchmarkDecimation();
+    void benchmarkAddSample();
 };
 
 void TestMigrationModel::parseRecordedReplies_data()
@@ -465,6 +466,18 @@ void TestMigrationModel::benchmarkDecimation()
         out = decimateMinMax(in, 1000);
     }
     QVERIFY(out.size() <= 2002);
+}
+
+// Adding a sample recomputes the passes and the verdict: it must stay cheap at hour-long recordings.
+void TestMigrationModel::benchmarkAddSample()
+{
+    MigrationRecording rec = synthetic(65536, 32768, 1000, 1100, 300, 3600); // an hour, still going
+    QVERIFY(rec.samples().size() >= 36000);
+    MigrationSample s = rec.samples().last();
+    QBENCHMARK {
+        s.timeMs += 100;
+        rec.addSample(s);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestMigrationModel)

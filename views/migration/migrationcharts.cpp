@@ -11,7 +11,31 @@
 #include <QValueAxis>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace devtopo::migration {
+
+namespace {
+
+// 0 to a round maximum in 4–6 steps of 1, 2 or 5 × 10^k (QValueAxis::applyNiceNumbers() may double
+// the range: 22 s became 0–40).
+void setNiceRange(QValueAxis *axis, double max)
+{
+    max = std::max(max, 1e-9);
+    const double raw = max / 5.0;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = magnitude;
+    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+        step = m * magnitude;
+        if (step >= raw)
+            break;
+    }
+    const int steps = std::max(1, int(std::ceil(max / step - 1e-9)));
+    axis->setRange(0, steps * step);
+    axis->setTickCount(steps + 1);
+}
+
+} // namespace
 
 MigrationCharts::MigrationCharts(QWidget *parent)
     : QWidget(parent)
@@ -29,7 +53,8 @@ MigrationCharts::MigrationCharts(QWidget *parent)
     vfioLayout->addWidget(makeChart(tr("VFIO devices"), tr("MiB"), 3), 1);
     m_vfioStates = new QLabel(vfioBox);
     m_vfioStates->setObjectName(QStringLiteral("vfioStates"));
-    m_vfioStates->setText(tr("No VFIO device states yet."));
+    m_vfioNote = tr("No VFIO device states yet.");
+    m_vfioStates->setText(m_vfioNote);
     vfioLayout->addWidget(m_vfioStates);
     grid->addWidget(vfioBox, 1, 1);
 
@@ -93,12 +118,19 @@ void MigrationCharts::addSeries(int chart, ChartSeries s, QXYSeries *series, con
     m_chartOf[size_t(s)] = chart;
 }
 
+void MigrationCharts::setVfioNote(const QString &note)
+{
+    m_vfioNote = note;
+    if (m_data.points(ChartSeries::VfioTransferred).isEmpty())
+        m_vfioStates->setText(note);
+}
+
 void MigrationCharts::clear()
 {
     m_data.reset();
     for (QXYSeries *s : m_series)
         s->clear();
-    m_vfioStates->setText(tr("No VFIO device states yet."));
+    m_vfioStates->setText(m_vfioNote);
 }
 
 void MigrationCharts::refresh(const MigrationRecording &recording)
@@ -129,13 +161,10 @@ void MigrationCharts::redraw()
             maxY[size_t(chart)] = std::max(maxY[size_t(chart)], p.y());
         m_series[i]->replace(points);
     }
-    const double maxX = std::max(10.0, m_data.maxX());
+    const double maxX = std::max(5.0, m_data.maxX());
     for (size_t c = 0; c < 4; ++c) {
-        m_xAxes[c]->setRange(0, maxX);
-        m_yAxes[c]->setRange(0, maxY[c] * 1.05);
-        // Round ticks (0, 2000, 4000 MiB), not a fifth of whatever the maximum was.
-        m_xAxes[c]->applyNiceNumbers();
-        m_yAxes[c]->applyNiceNumbers();
+        setNiceRange(m_xAxes[c], maxX);
+        setNiceRange(m_yAxes[c], maxY[c] * 1.05);
     }
 }
 

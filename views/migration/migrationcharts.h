@@ -28,6 +28,8 @@ public:
     // Takes in the new samples and redraws.
     void refresh(const MigrationRecording &recording);
     void clear();
+    // What the VFIO chart says before any device state came ("This VM has no VFIO devices.").
+    void setVfioNote(const QString &note);
 
     QXYSeries *series(ChartSeries s) const { return m_series[size_t(s)]; }
     const MigrationChartData &data() const { return m_data; }
@@ -45,6 +47,7 @@ private:
     std::array<QXYSeries *, size_t(ChartSeries::Count)> m_series{};
     std::array<int, size_t(ChartSeries::Count)> m_chartOf{};
     QLabel *m_vfioStates = nullptr;
+    QString m_vfioNote;
 };
 
 } // namespace devtopo::migration

@@ -373,6 +373,8 @@ void MigrationPanel::onReady()
             m_downtime->setValue(int(std::min<qint64>(info.parameters.downtimeLimitMs, m_downtime->maximum())));
         }
         updateVmLabel();
+        m_charts->setVfioNote(info.vfioDevices.isEmpty() ? tr("This VM has no VFIO devices: QEMU reports no VFIO migration data.")
+                                                         : tr("VFIO devices: %n, no state change yet.", nullptr, int(info.vfioDevices.size())));
         Q_EMIT vmInfoChanged();
         if (!m_pendingDemoUri.isEmpty()) {
             const QString uri = std::exchange(m_pendingDemoUri, QString());
