@@ -3,6 +3,7 @@
 #include "actionlogpanel.h"
 #include "applogging.h"
 #include "capture.h"
+#include "devicemigrationdock.h"
 #include "dmapanel.h"
 #include "vftokenpanel.h"
 #include "devicedetailsview.h"
@@ -48,7 +49,7 @@ const auto GeometryKey = QStringLiteral("mainwindow/geometry");
 const auto StateKey = QStringLiteral("mainwindow/state");
 const auto LastDirKey = QStringLiteral("mainwindow/lastDirectory");
 // Bump when the dock layout changes so an old saved state does not hide new docks.
-constexpr int StateVersion = 2; // 2: Actions log, DMA and VF token docks
+constexpr int StateVersion = 3; // 2: Actions log, DMA and VF token docks; 3: Device migration dock
 } // namespace
 
 MainWindow::MainWindow(QWidget *parent)
@@ -91,6 +92,7 @@ MainWindow::MainWindow(QWidget *parent)
 
     createPanels();
     createControl();
+    createDeviceMigration();
     createDocks();
     createMenus();
     createStatusBar();
@@ -191,6 +193,10 @@ void MainWindow::createDocks()
     QDockWidget *tokenDock = dock(QStringLiteral("vfTokenDock"), tr("VF token"), m_vfToken, Qt::RightDockWidgetArea);
     tabifyDockWidget(units, dmaDock);
     tabifyDockWidget(dmaDock, tokenDock);
+    // Device migration needs room for its diagram and chart: with the IOVA map and P2P.
+    QDockWidget *devMigDock = dock(QStringLiteral("deviceMigrationDock"), tr("Device migration"), m_devMig, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(p2pDock, devMigDock);
+    iova->raise();
     details->raise();
     resizeDocks({details}, {430}, Qt::Horizontal);
     resizeDocks({groups, iova}, {700, 700}, Qt::Horizontal);
@@ -265,6 +271,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     settings.setValue(GeometryKey, saveGeometry());
     settings.setValue(StateKey, saveState(StateVersion));
     m_worker->cancel();
+    closeMigrationDevice(); // the helper would close them when we leave; say so ourselves
     QMainWindow::closeEvent(event);
 }
 
@@ -377,6 +384,7 @@ void MainWindow::showFunction(const PciAddress &address)
     for (QDockWidget *d : std::as_const(m_docks))
         if (d->widget() == m_details)
             d->raise();
+    updateMigrationNote(f);
     updateDmaOverlay();
     updateActionsMenu();
 }

@@ -14,6 +14,10 @@ class QToolButton;
 
 namespace devtopo {
 class ScanWorker;
+namespace devmig {
+class DBusDeviceMigrationClient;
+class DeviceMigrationDock;
+} // namespace devmig
 namespace client {
 class ControlClient;
 }
@@ -76,6 +80,14 @@ public:
     views::DmaPanel *dmaPanel() const { return m_dma; }
     views::VfTokenPanel *vfTokenPanel() const { return m_vfToken; }
     QMenu *actionsMenu() const { return m_actionsMenu; }
+    // Device migration (mainwindowdevmig.cpp): opens `device` (a PCI address or an mdev UUID) of
+    // `group` through the helper and shows it in the "Device migration" dock; the handles of the
+    // device shown before are closed first. deviceMigrationOpened() says how it went.
+    void migrateDevice(const QString &device, int group);
+    // Closes the device's handles (if any) and shows the note instead of the panel.
+    void closeMigrationDevice(const QString &note = {});
+    devmig::DeviceMigrationDock *deviceMigrationDock() const { return m_devMig; }
+    devmig::DBusDeviceMigrationClient *deviceMigrationClient() const { return m_devMigClient; }
     // Plans the action and opens the confirmation dialog (window-modal, not blocking); Apply sends
     // it. Returns the dialog, or nullptr when the plan is refused (the reason goes to the log).
     views::ActionDialog *requestAction(const control::ControlAction &action);
@@ -95,6 +107,7 @@ Q_SIGNALS:
     void scanFailed(const QString &error);
     // An action sent to the helper came back (log entry id); the rescan follows.
     void actionFinished(int logId, bool ok);
+    void deviceMigrationOpened(const QString &device, bool ok, const QString &error);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -129,6 +142,8 @@ private:
     void refreshDma(quint32 handle, const QString &message = {});
     void updateDmaOverlay();
     void updateActionsMenu();
+    void createDeviceMigration();
+    void updateMigrationNote(const PciFunction *f);
 
     ScanWorker *m_worker = nullptr;
     Topology m_topology;
@@ -157,6 +172,8 @@ private:
     views::DmaPanel *m_dma = nullptr;
     views::VfTokenPanel *m_vfToken = nullptr;
     QMenu *m_actionsMenu = nullptr;
+    devmig::DeviceMigrationDock *m_devMig = nullptr;
+    devmig::DBusDeviceMigrationClient *m_devMigClient = nullptr;
     QTimer *m_rescanTimer = nullptr;
     bool m_rescanAgain = false;
     std::optional<PciAddress> m_keepFunction;

@@ -16,6 +16,7 @@
 #include "grouppanel.h"
 #include "iovamappanel.h"
 #include "iovamapwidget.h"
+#include "migrationcandidate.h"
 #include "models/format.h"
 #include "vftokenpanel.h"
 
@@ -486,6 +487,13 @@ void MainWindow::fillActionsMenu(QMenu *menu, const std::optional<PciAddress> &f
             act.address = a;
             requestAction(act);
         })->setObjectName(QStringLiteral("restoreDriver"));
+        // VFIO migration: the driver decides (driverMigrationCaps); the tooltip says why not.
+        const QString cannotMigrate = blocked.isEmpty() ? devmig::migrationUnavailableReason(*f) : blocked;
+        QAction *migrate = menu->addAction(tr("Migrate device %1…").arg(a.toString()));
+        migrate->setObjectName(QStringLiteral("migrateDevice"));
+        migrate->setEnabled(cannotMigrate.isEmpty());
+        migrate->setToolTip(cannotMigrate.isEmpty() ? tr("Open it for VFIO migration in the Device migration dock") : cannotMigrate);
+        connect(migrate, &QAction::triggered, this, [this, a, g = f->iommuGroup.value_or(-1)] { migrateDevice(a.toString(), g); });
         menu->addSeparator();
     }
     if (group >= 0) {
@@ -510,6 +518,16 @@ void MainWindow::fillActionsMenu(QMenu *menu, const std::optional<PciAddress> &f
         })->setObjectName(QStringLiteral("restoreGroup"));
         QAction *dma = menu->addAction(tr("Open group %1 in the DMA panel").arg(group));
         connect(dma, &QAction::triggered, this, [this, group] { showDmaFor(group); });
+        // mdevs (mtty, ...) are group members without a PCI address; the helper opens them by UUID.
+        if (const IommuGroup *g = m_topology.group(group))
+            for (const QString &member : g->otherMembers) {
+                if (!devmig::isMdevName(member))
+                    continue;
+                QAction *migrate = menu->addAction(tr("Migrate mdev %1…").arg(member));
+                migrate->setEnabled(blocked.isEmpty());
+                migrate->setToolTip(blocked);
+                connect(migrate, &QAction::triggered, this, [this, member, group] { migrateDevice(member, group); });
+            }
         menu->addSeparator();
     }
     if (!f)

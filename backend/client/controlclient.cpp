@@ -65,6 +65,11 @@ bool ControlClient::ensureConnected(QString *error)
     return true;
 }
 
+IoGithubDevtopoHelper1Interface *ControlClient::helperProxy(QString *error)
+{
+    return ensureConnected(error) ? m_helper->proxy() : nullptr;
+}
+
 void ControlClient::watch(const QDBusPendingCall &call, std::function<void(QDBusPendingCallWatcher *)> then)
 {
     auto *w = new QDBusPendingCallWatcher(call, this);

@@ -34,6 +34,12 @@ public:
     // The system helper runs as root: CAP_IPC_LOCK lifts RLIMIT_MEMLOCK for its DMA mappings.
     bool helperHasCapIpcLock() const { return m_mode == Mode::System; }
 
+    // The helper's proxy for clients of other interfaces (device migration), connecting to the
+    // system helper first when needed; nullptr and why when nothing can be sent.
+    IoGithubDevtopoHelper1Interface *helperProxy(QString *error);
+    // The demo helper's process id (0 when none runs): tests pause it to hold answers back.
+    qint64 demoHelperPid() const { return m_helper ? m_helper->demoProcessId() : 0; }
+
     using Done = std::function<void(bool ok, const QStringList &changes, const QString &error)>;
 
     void run(const control::ControlAction &action, Done done);

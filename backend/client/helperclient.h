@@ -31,6 +31,7 @@ public:
     // The demo helper's published tree (scan it after HostChanged); empty for the system helper.
     QString demoRoot() const;
 
+    qint64 demoProcessId() const { return m_demo ? m_demo->processId() : 0; }
     IoGithubDevtopoHelper1Interface *proxy() const { return m_proxy.get(); }
     bool isConnected() const { return m_proxy && m_proxy->isValid(); }
 

@@ -1,10 +1,16 @@
 #include "dbusdevicemigrationclient.h"
 
+#include "devmigviewslogging.h"
+#include "helperclient.h"
 #include "helperproxy.h"
 
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
 #include <QDBusUnixFileDescriptor>
 #include <QFile>
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,10 +20,14 @@ namespace devtopo::devmig {
 
 namespace {
 
-QString errorOf(QDBusPendingCall call)
+QString errorOf(const QDBusPendingCall &call)
 {
-    call.waitForFinished();
-    return call.isError() ? call.error().message() : QString();
+    return call.isError() ? client::HelperClient::errorText(call.error()) : QString();
+}
+
+QString openFailed(const QString &what, const QString &path)
+{
+    return u"%1 %2: %3"_s.arg(what, path, QString::fromLocal8Bit(std::strerror(errno)));
 }
 
 } // namespace
@@ -25,108 +35,211 @@ QString errorOf(QDBusPendingCall call)
 DBusDeviceMigrationClient::DBusDeviceMigrationClient(IoGithubDevtopoHelper1Interface *helper, QObject *parent)
     : DeviceMigrationClient(parent), m_helper(helper)
 {
-    connect(m_helper, &IoGithubDevtopoHelper1Interface::Progress, this, &DeviceMigrationClient::progress);
+    // The helper reports every caller's walks; pass on this device's, without its name in front.
+    connect(helper, &IoGithubDevtopoHelper1Interface::Progress, this,
+            [this](const QString &operation, int done, int total, const QString &message) {
+                if (operation != u"migration-state"_s || m_deviceName.isEmpty() || !message.startsWith(m_deviceName))
+                    return;
+                QString text = message;
+                if (text.startsWith(m_deviceName + u": "_s))
+                    text = text.mid(m_deviceName.size() + 2);
+                Q_EMIT progress(operation, done, total, text);
+            });
 }
 
 DBusDeviceMigrationClient::~DBusDeviceMigrationClient()
 {
-    if (m_device)
-        m_helper->CloseMigrationDevice(m_device).waitForFinished();
+    // Fire and forget: the calls go out in order on the connection; nobody waits for the answers
+    // (and the helper closes a departed caller's handles anyway).
+    if (m_helper && m_device)
+        m_helper->CloseMigrationDevice(m_device);
+    if (m_helper && m_group)
+        m_helper->CloseGroup(m_group);
+}
+
+void DBusDeviceMigrationClient::watch(const QDBusPendingCall &call, std::function<void(QDBusPendingCallWatcher *)> then)
+{
+    // Parented to the client: destroying it drops the answers still to come.
+    auto *w = new QDBusPendingCallWatcher(call, this);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [w, then = std::move(then)] {
+        w->deleteLater();
+        then(w);
+    });
+}
+
+void DBusDeviceMigrationClient::later(std::function<void()> then)
+{
+    QMetaObject::invokeMethod(this, std::move(then), Qt::QueuedConnection);
+}
+
+bool DBusDeviceMigrationClient::usable(QString *error) const
+{
+    if (!m_helper)
+        *error = u"the connection to devtopo-helper is gone"_s;
+    else if (!m_device)
+        *error = u"EBADF: no migration device is open"_s;
+    else
+        return true;
+    return false;
+}
+
+void DBusDeviceMigrationClient::open(int group, const QString &device, Reply<> done)
+{
+    if (!m_helper)
+        return later([done] { done(u"the connection to devtopo-helper is gone"_s); });
     if (m_group)
-        m_helper->CloseGroup(m_group).waitForFinished();
+        return later([done] { done(u"EBUSY: this client already has a device open"_s); });
+    qCInfo(lcDevMigViews).noquote() << "-> OpenGroup" << group << "and OpenMigrationDevice" << device;
+    watch(m_helper->OpenGroup(group), [this, group, device, done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<uint> g = *w;
+        if (g.isError())
+            return done(errorOf(g));
+        m_group = g.value();
+        m_groupNumber = group;
+        if (!m_helper)
+            return done(u"the connection to devtopo-helper is gone"_s);
+        watch(m_helper->OpenMigrationDevice(m_group, device), [this, device, done](QDBusPendingCallWatcher *dw) {
+            QDBusPendingReply<uint> d = *dw;
+            if (d.isError()) {
+                const QString e = errorOf(d);
+                close(); // the group is of no use without the device
+                return done(e);
+            }
+            m_device = d.value();
+            m_deviceName = device;
+            done({});
+        });
+    });
 }
 
-QString DBusDeviceMigrationClient::open(int group, const QString &device)
+void DBusDeviceMigrationClient::close(Reply<> done)
 {
-    QDBusPendingReply<uint> g = m_helper->OpenGroup(group);
-    if (const QString e = errorOf(g); !e.isEmpty())
-        return e;
-    m_group = g.value();
-    QDBusPendingReply<uint> d = m_helper->OpenMigrationDevice(m_group, device);
-    if (const QString e = errorOf(d); !e.isEmpty())
-        return e;
-    m_device = d.value();
-    return {};
+    const uint device = std::exchange(m_device, 0);
+    const uint group = std::exchange(m_group, 0);
+    m_groupNumber = -1;
+    m_deviceName.clear();
+    if (!m_helper || (!device && !group)) {
+        if (done)
+            later([done] { done({}); });
+        return;
+    }
+    qCInfo(lcDevMigViews) << "-> CloseMigrationDevice" << device << "CloseGroup" << group;
+    if (device)
+        m_helper->CloseMigrationDevice(device); // answered before the group's close: same connection, in order
+    if (!group) {
+        if (done)
+            later([done] { done({}); });
+        return;
+    }
+    watch(m_helper->CloseGroup(group), [done](QDBusPendingCallWatcher *w) {
+        if (done)
+            done(errorOf(*w));
+    });
 }
 
-QString DBusDeviceMigrationClient::status(DeviceMigrationStatus *out)
+void DBusDeviceMigrationClient::status(Reply<const DeviceMigrationStatus &> done)
 {
-    int group = -1;
-    uint vendor = 0, deviceId = 0, state = 0;
-    qulonglong flags = 0, buffered = 0;
-    bool logSupported = false, logging = false;
-    QDBusReply<QString> r = m_helper->MigrationInfo(m_device, group, vendor, deviceId, flags, state, logSupported, logging, buffered);
-    if (!r.isValid())
-        return r.error().message();
-    *out = {r.value(), group, flags, state, logSupported, logging};
-    return {};
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, {}); });
+    watch(m_helper->MigrationInfo(m_device), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<QString, int, uint, uint, qulonglong, uint, bool, bool, qulonglong> r = *w;
+        if (r.isError())
+            return done(errorOf(r), {});
+        DeviceMigrationStatus st;
+        st.device = r.argumentAt<0>();
+        st.group = r.argumentAt<1>();
+        st.flags = r.argumentAt<4>();
+        st.state = r.argumentAt<5>();
+        st.dmaLoggingSupported = r.argumentAt<6>();
+        st.dmaLogging = r.argumentAt<7>();
+        done({}, st);
+    });
 }
 
-QString DBusDeviceMigrationClient::setState(const QString &target, QStringList *changes)
+void DBusDeviceMigrationClient::setState(const QString &target, Reply<const QStringList &> done)
 {
-    QDBusReply<uint> r = m_helper->SetMigrationState(m_device, target, *changes);
-    return r.isValid() ? QString() : r.error().message();
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, {}); });
+    qCInfo(lcDevMigViews).noquote() << "-> SetMigrationState" << m_deviceName << target;
+    watch(m_helper->SetMigrationState(m_device, target), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<uint, QStringList> r = *w;
+        done(errorOf(r), r.isError() ? QStringList() : r.argumentAt<1>());
+    });
 }
 
-QString DBusDeviceMigrationClient::precopy(quint64 *initial, quint64 *dirty)
+void DBusDeviceMigrationClient::precopy(Reply<quint64, quint64> done)
 {
-    qulonglong d = 0;
-    QDBusReply<qulonglong> r = m_helper->PrecopyInfo(m_device, d);
-    if (!r.isValid())
-        return r.error().message();
-    *initial = r.value();
-    *dirty = d;
-    return {};
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, 0, 0); });
+    watch(m_helper->PrecopyInfo(m_device), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<qulonglong, qulonglong> r = *w;
+        if (r.isError())
+            return done(errorOf(r), 0, 0);
+        done({}, r.argumentAt<0>(), r.argumentAt<1>());
+    });
 }
 
-QString DBusDeviceMigrationClient::stopCopySize(quint64 *bytes)
+void DBusDeviceMigrationClient::stopCopySize(Reply<quint64> done)
 {
-    QDBusPendingReply<qulonglong> r = m_helper->StopCopySize(m_device);
-    if (const QString e = errorOf(r); !e.isEmpty())
-        return e;
-    *bytes = r.value();
-    return {};
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, 0); });
+    watch(m_helper->StopCopySize(m_device), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<qulonglong> r = *w;
+        done(errorOf(r), r.isError() ? 0 : r.value());
+    });
 }
 
-QString DBusDeviceMigrationClient::readPrecopy(quint64 maxBytes, quint64 *read)
+void DBusDeviceMigrationClient::readPrecopy(quint64 maxBytes, Reply<quint64> done)
 {
-    QDBusPendingReply<qulonglong> r = m_helper->ReadPrecopy(m_device, maxBytes);
-    if (const QString e = errorOf(r); !e.isEmpty())
-        return e;
-    *read = r.value();
-    return {};
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, 0); });
+    watch(m_helper->ReadPrecopy(m_device, maxBytes), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<qulonglong> r = *w;
+        done(errorOf(r), r.isError() ? 0 : r.value());
+    });
 }
 
-QString DBusDeviceMigrationClient::saveTo(const QString &path, quint64 *bytes, QString *sha256)
+void DBusDeviceMigrationClient::saveTo(const QString &path, Reply<quint64, const QString &> done)
 {
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, 0, {}); });
     const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return u"cannot create %1"_s.arg(path);
-    QDBusPendingReply<qulonglong, QString> r = m_helper->SaveState(m_device, QDBusUnixFileDescriptor(fd));
+        return later([done, e = openFailed(u"cannot create"_s, path)] { done(e, 0, {}); });
+    // The message carries a dup of the descriptor; ours can go at once.
+    const QDBusUnixFileDescriptor out(fd);
     ::close(fd);
-    if (const QString e = errorOf(r); !e.isEmpty())
-        return e;
-    *bytes = r.argumentAt<0>();
-    *sha256 = r.argumentAt<1>();
-    return {};
+    qCInfo(lcDevMigViews).noquote() << "-> SaveState" << m_deviceName << "to" << path;
+    watch(m_helper->SaveState(m_device, out), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<qulonglong, QString> r = *w;
+        if (r.isError())
+            return done(errorOf(r), 0, {});
+        done({}, r.argumentAt<0>(), r.argumentAt<1>());
+    });
 }
 
-QString DBusDeviceMigrationClient::loadFrom(const QString &path, quint64 *bytes)
+void DBusDeviceMigrationClient::loadFrom(const QString &path, Reply<quint64> done)
 {
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, 0); });
     const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return u"cannot open %1"_s.arg(path);
-    QDBusPendingReply<qulonglong> r = m_helper->LoadState(m_device, QDBusUnixFileDescriptor(fd));
+        return later([done, e = openFailed(u"cannot open"_s, path)] { done(e, 0); });
+    const QDBusUnixFileDescriptor in(fd);
     ::close(fd);
-    if (const QString e = errorOf(r); !e.isEmpty())
-        return e;
-    *bytes = r.value();
-    return {};
+    qCInfo(lcDevMigViews).noquote() << "-> LoadState" << m_deviceName << "from" << path;
+    watch(m_helper->LoadState(m_device, in), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<qulonglong> r = *w;
+        done(errorOf(r), r.isError() ? 0 : r.value());
+    });
 }
 
-QString DBusDeviceMigrationClient::reset()
+void DBusDeviceMigrationClient::reset(Reply<> done)
 {
-    return errorOf(m_helper->ResetMigrationDevice(m_device));
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e); });
+    qCInfo(lcDevMigViews).noquote() << "-> ResetMigrationDevice" << m_deviceName;
+    watch(m_helper->ResetMigrationDevice(m_device), [done](QDBusPendingCallWatcher *w) { done(errorOf(*w)); });
 }
 
 } // namespace devtopo::devmig

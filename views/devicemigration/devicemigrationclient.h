@@ -1,12 +1,16 @@
 #pragma once
 
 // What the device-migration panel needs from whoever talks to the helper: a small interface so
-// the panel never touches D-Bus or ioctls. Calls answer synchronously with an error text ("" = ok);
-// walks report progress through the signal.
+// the panel never touches D-Bus or ioctls. Every call is asynchronous: it returns at once and its
+// answer (an error text, "" = ok, and the values) comes back later through the callback, always
+// from the event loop and never from inside the call. A walk reports each arc through progress().
+// Destroying the client drops the answers still outstanding (their callbacks never run).
 
 #include <QObject>
 #include <QString>
 #include <QStringList>
+
+#include <functional>
 
 namespace devtopo::devmig {
 
@@ -33,19 +37,24 @@ class DeviceMigrationClient : public QObject
 {
     Q_OBJECT
 public:
+    template<typename... Values>
+    using Reply = std::function<void(const QString &error, Values... values)>;
+
     using QObject::QObject;
-    virtual QString status(DeviceMigrationStatus *out) = 0;
-    // Walks to `target` (a state name); *changes: the arcs taken.
-    virtual QString setState(const QString &target, QStringList *changes) = 0;
-    virtual QString precopy(quint64 *initial, quint64 *dirty) = 0;
-    virtual QString stopCopySize(quint64 *bytes) = 0;
-    virtual QString readPrecopy(quint64 maxBytes, quint64 *read) = 0;
+    virtual void status(Reply<const DeviceMigrationStatus &> done) = 0;
+    // Walks to `target` (a state name); changes: the arcs taken.
+    virtual void setState(const QString &target, Reply<const QStringList &> done) = 0;
+    virtual void precopy(Reply<quint64 /*initial*/, quint64 /*dirty*/> done) = 0;
+    virtual void stopCopySize(Reply<quint64> done) = 0;
+    virtual void readPrecopy(quint64 maxBytes, Reply<quint64 /*read*/> done) = 0;
     // The client opens the file itself and hands the helper the descriptor.
-    virtual QString saveTo(const QString &path, quint64 *bytes, QString *sha256) = 0;
-    virtual QString loadFrom(const QString &path, quint64 *bytes) = 0;
-    virtual QString reset() = 0;
+    virtual void saveTo(const QString &path, Reply<quint64 /*bytes*/, const QString & /*sha256*/> done) = 0;
+    virtual void loadFrom(const QString &path, Reply<quint64 /*bytes*/> done) = 0;
+    virtual void reset(Reply<> done) = 0;
 
 Q_SIGNALS:
+    // operation "migration-state"; message "RUNNING -> RUNNING_P2P" (the arc being taken, done of
+    // total taken so far) or, at done == total, where the device ended.
     void progress(const QString &operation, int done, int total, const QString &message);
 };
 

@@ -1,5 +1,6 @@
 #include "devicemigrationpanel.h"
 
+#include "devmigviewslogging.h"
 #include "migrationstatediagram.h"
 
 #include <QChart>
@@ -8,7 +9,10 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLegendMarker>
 #include <QLineSeries>
+#include <QPointer>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -27,6 +31,16 @@ double mib(quint64 bytes)
     return double(bytes) / (1024.0 * 1024.0);
 }
 
+// A client answer for a panel that may be gone by then: dropped.
+template<typename F>
+auto guarded(DeviceMigrationPanel *panel, F f)
+{
+    return [self = QPointer<DeviceMigrationPanel>(panel), f = std::move(f)](auto &&...args) mutable {
+        if (self)
+            f(std::forward<decltype(args)>(args)...);
+    };
+}
+
 } // namespace
 
 DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidget *parent)
@@ -35,6 +49,8 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     auto *layout = new QVBoxLayout(this);
     m_title = new QLabel(this);
     m_title->setTextFormat(Qt::PlainText);
+    m_title->setWordWrap(true);
+    m_title->setText(tr("Asking the helper about the device…"));
     layout->addWidget(m_title);
     m_diagram = new MigrationStateDiagram(this);
     layout->addWidget(m_diagram, 2);
@@ -42,23 +58,40 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     auto *moveRow = new QHBoxLayout;
     moveRow->addWidget(new QLabel(tr("Move to"), this));
     m_target = new QComboBox(this);
+    m_target->setObjectName(u"targetState"_s);
+    m_target->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_target->setMinimumContentsLength(12); // PRE_COPY_P2P, before any status fills it
     moveRow->addWidget(m_target);
     m_move = new QPushButton(tr("Move"), this);
+    m_move->setObjectName(u"moveButton"_s);
     moveRow->addWidget(m_move);
-    m_path = new QLabel(this);
-    m_path->setWordWrap(true);
-    moveRow->addWidget(m_path, 1);
+    moveRow->addStretch();
     layout->addLayout(moveRow);
+    // The planned path gets a row of its own: a five-step walk is long and must wrap, not clip.
+    m_path = new QLabel(this);
+    m_path->setObjectName(u"plannedPath"_s);
+    m_path->setWordWrap(true);
+    m_path->setTextFormat(Qt::PlainText);
+    m_path->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_path->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::MinimumExpanding);
+    m_path->setMinimumHeight(2 * m_path->fontMetrics().lineSpacing() + 4);
+    m_path->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    layout->addWidget(m_path);
 
-    m_initial = new QLineSeries(this);
-    m_initial->setName(tr("pre-copy initial bytes (MiB)"));
-    m_dirty = new QLineSeries(this);
-    m_dirty->setName(tr("pre-copy dirty bytes (MiB)"));
+    // Pre-copy initial bytes often equal the stop-copy size (nothing dirtied yet): stop-copy is
+    // drawn first, wide and pale, so the thin initial line on top of it leaves both visible.
     m_stopCopy = new QLineSeries(this);
-    m_stopCopy->setName(tr("stop-copy size (MiB)"));
+    m_stopCopy->setName(tr("stop-copy size"));
+    m_stopCopy->setPen(QPen(QColor(0x1a, 0x73, 0xe8, 110), 7, Qt::SolidLine, Qt::RoundCap));
+    m_initial = new QLineSeries(this);
+    m_initial->setName(tr("pre-copy initial"));
+    m_initial->setPen(QPen(QColor(0xd9, 0x30, 0x25), 2, Qt::SolidLine));
+    m_dirty = new QLineSeries(this);
+    m_dirty->setName(tr("pre-copy dirty"));
+    m_dirty->setPen(QPen(QColor(0x18, 0x80, 0x38), 2, Qt::DashLine));
     m_chart = new QChart;
     m_chart->setTitle(tr("Device state to transfer"));
-    for (QLineSeries *s : {m_initial, m_dirty, m_stopCopy})
+    for (QLineSeries *s : {m_stopCopy, m_initial, m_dirty})
         m_chart->addSeries(s);
     m_x = new QValueAxis(this);
     m_x->setTitleText(tr("seconds"));
@@ -66,55 +99,79 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     m_y->setTitleText(tr("MiB"));
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_y, Qt::AlignLeft);
-    for (QLineSeries *s : {m_initial, m_dirty, m_stopCopy}) {
+    for (QLineSeries *s : {m_stopCopy, m_initial, m_dirty}) {
         s->attachAxis(m_x);
         s->attachAxis(m_y);
     }
+    m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_chartView = new QChartView(m_chart, this);
     m_chartView->setRenderHint(QPainter::Antialiasing);
     m_chartView->setMinimumHeight(200);
     layout->addWidget(m_chartView, 2);
 
     auto *fileRow = new QHBoxLayout;
-    auto *save = new QPushButton(tr("Save state…"), this);
-    auto *load = new QPushButton(tr("Load state…"), this);
-    auto *reset = new QPushButton(tr("Reset device"), this);
-    fileRow->addWidget(save);
-    fileRow->addWidget(load);
-    fileRow->addWidget(reset);
+    m_save = new QPushButton(tr("Save state…"), this);
+    m_save->setObjectName(u"saveButton"_s);
+    m_load = new QPushButton(tr("Load state…"), this);
+    m_load->setObjectName(u"loadButton"_s);
+    m_reset = new QPushButton(tr("Reset device"), this);
+    m_reset->setObjectName(u"resetButton"_s);
+    fileRow->addWidget(m_save);
+    fileRow->addWidget(m_load);
+    fileRow->addWidget(m_reset);
     fileRow->addStretch();
     layout->addLayout(fileRow);
+
+    auto *progressRow = new QHBoxLayout;
+    m_progress = new QProgressBar(this);
+    m_progress->setMaximumWidth(160);
+    m_progress->setTextVisible(false);
+    m_progress->hide();
+    m_progressText = new QLabel(this);
+    m_progressText->setObjectName(u"progressText"_s);
+    m_progressText->setTextFormat(Qt::PlainText);
+    progressRow->addWidget(m_progress);
+    progressRow->addWidget(m_progressText, 1);
+    layout->addLayout(progressRow);
     m_message = new QLabel(this);
+    m_message->setObjectName(u"message"_s);
     m_message->setWordWrap(true);
+    m_message->setTextFormat(Qt::PlainText);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_message);
 
-    connect(m_target, &QComboBox::currentTextChanged, this, &DeviceMigrationPanel::planFor);
+    connect(m_target, &QComboBox::currentTextChanged, this, [this](const QString &t) {
+        planFor(t);
+        updateButtons();
+    });
     connect(m_move, &QPushButton::clicked, this, [this] { moveTo(m_target->currentText()); });
-    connect(save, &QPushButton::clicked, this, [this] {
+    connect(m_save, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Save device state"), {}, tr("Device state (*.dtstate)"));
         if (!path.isEmpty())
             saveTo(path);
     });
-    connect(load, &QPushButton::clicked, this, [this] {
+    connect(m_load, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Load device state"), {}, tr("Device state (*.dtstate)"));
         if (!path.isEmpty())
             loadFrom(path);
     });
-    connect(reset, &QPushButton::clicked, this, [this] {
-        const QString e = m_client->reset();
-        say(e.isEmpty() ? tr("Device reset: it is RUNNING again.") : e, !e.isEmpty());
-        refresh();
-    });
-    connect(m_client, &DeviceMigrationClient::progress, this, [this](const QString &, int done, int total, const QString &text) {
-        m_message->setText(u"%1/%2 %3"_s.arg(done).arg(total).arg(text));
+    connect(m_reset, &QPushButton::clicked, this, &DeviceMigrationPanel::resetDevice);
+    connect(client, &DeviceMigrationClient::progress, this, [this](const QString &, int done, int total, const QString &text) {
+        if (!m_busy)
+            return;
+        m_progress->setRange(0, std::max(total, 1));
+        m_progress->setValue(done);
+        m_progressText->setText(done < total ? tr("step %1 of %2: %3").arg(done + 1).arg(total).arg(text) : text);
     });
     m_poll.setInterval(500);
     connect(&m_poll, &QTimer::timeout, this, &DeviceMigrationPanel::pollOnce);
     m_clock.start();
+    updateButtons();
     refresh();
     m_poll.start();
 }
+
+DeviceMigrationPanel::~DeviceMigrationPanel() = default;
 
 void DeviceMigrationPanel::say(const QString &text, bool error)
 {
@@ -132,27 +189,75 @@ QString DeviceMigrationPanel::plannedPathText() const
     return m_path->text();
 }
 
+QString DeviceMigrationPanel::messageText() const
+{
+    return m_message->text();
+}
+
+QString DeviceMigrationPanel::progressText() const
+{
+    return m_progressText->text();
+}
+
+void DeviceMigrationPanel::setBusy(bool busy, const QString &what)
+{
+    if (busy) {
+        m_progress->setRange(0, 0); // busy until the helper reports a step
+        m_progressText->setText(what);
+    }
+    m_progress->setVisible(busy);
+    if (m_busy == busy)
+        return;
+    m_busy = busy;
+    updateButtons();
+    Q_EMIT busyChanged(busy);
+}
+
+void DeviceMigrationPanel::updateButtons()
+{
+    const bool free = !m_busy && m_hasStatus;
+    const bool migrates = m_status.flags != 0;
+    State t = State::Error;
+    const bool planned = vfiomig::parseState(m_target->currentText(), &t)
+        && !vfiomig::pathTo(State(m_status.state), t, m_status.flags).steps.isEmpty()
+        && vfiomig::pathTo(State(m_status.state), t, m_status.flags).ok();
+    m_move->setEnabled(free && migrates && planned);
+    m_save->setEnabled(free && migrates && vfiomig::isSavingState(State(m_status.state)));
+    m_load->setEnabled(free && migrates && State(m_status.state) == State::Resuming);
+    m_reset->setEnabled(free);
+    m_save->setToolTip(vfiomig::isSavingState(State(m_status.state)) ? QString() : tr("Save needs PRE_COPY, PRE_COPY_P2P or STOP_COPY"));
+    m_load->setToolTip(State(m_status.state) == State::Resuming ? QString() : tr("Load needs RESUMING"));
+}
+
 void DeviceMigrationPanel::refresh()
 {
-    DeviceMigrationStatus st;
-    if (const QString e = m_client->status(&st); !e.isEmpty()) {
-        say(e, true);
+    if (m_refreshing || !m_client)
         return;
-    }
-    m_status = st;
-    m_title->setText(tr("%1 (IOMMU group %2): %3, migration flags %4").arg(st.device).arg(st.group)
-                         .arg(vfiomig::stateName(State(st.state)), vfiomig::flagsText(st.flags)));
-    m_diagram->setDevice(st.flags, State(st.state));
-    const QString keep = m_target->currentText();
-    m_target->blockSignals(true);
-    m_target->clear();
-    for (State s : vfiomig::supportedStates(st.flags))
-        m_target->addItem(vfiomig::stateName(s));
-    m_target->setCurrentText(keep);
-    m_target->blockSignals(false);
-    m_move->setEnabled(st.flags != 0);
-    planFor(m_target->currentText());
-    pollOnce();
+    m_refreshing = true;
+    m_client->status(guarded(this, [this](const QString &e, const DeviceMigrationStatus &st) {
+        m_refreshing = false;
+        if (!e.isEmpty()) {
+            say(e, true);
+            Q_EMIT refreshed();
+            return;
+        }
+        m_status = st;
+        m_hasStatus = true;
+        m_title->setText(tr("%1 (IOMMU group %2): %3, migration flags %4").arg(st.device).arg(st.group)
+                             .arg(vfiomig::stateName(State(st.state)), vfiomig::flagsText(st.flags)));
+        m_diagram->setDevice(st.flags, State(st.state));
+        const QString keep = m_target->currentText();
+        m_target->blockSignals(true);
+        m_target->clear();
+        for (State s : vfiomig::supportedStates(st.flags))
+            m_target->addItem(vfiomig::stateName(s));
+        m_target->setCurrentText(keep);
+        m_target->blockSignals(false);
+        planFor(m_target->currentText());
+        updateButtons();
+        Q_EMIT refreshed();
+        pollOnce();
+    }));
 }
 
 void DeviceMigrationPanel::planFor(const QString &target)
@@ -174,44 +279,115 @@ void DeviceMigrationPanel::planFor(const QString &target)
     m_diagram->setPlannedPath(p.steps);
 }
 
+void DeviceMigrationPanel::conclude(const QString &operation, const QString &error, const QString &success)
+{
+    const bool ok = error.isEmpty();
+    const QString text = ok ? success : error;
+    say(text, !ok);
+    // One refresh (status + sample), then the buttons come back.
+    auto once = std::make_shared<QMetaObject::Connection>();
+    *once = connect(this, &DeviceMigrationPanel::refreshed, this, [this, once, operation, ok, text] {
+        disconnect(*once);
+        setBusy(false);
+        if (ok)
+            m_progressText->clear();
+        Q_EMIT finished(operation, ok, text);
+    });
+    refresh(); // the helper answers in order: no status asked before the call is still out
+}
+
 bool DeviceMigrationPanel::moveTo(const QString &target)
 {
-    QStringList changes;
-    const QString e = m_client->setState(target, &changes);
-    say(e.isEmpty() ? tr("Walked %1").arg(changes.join(u"; "_s)) : e, !e.isEmpty());
-    refresh();
-    return e.isEmpty();
+    if (m_busy || !m_client)
+        return false;
+    State t = State::Error;
+    if (!vfiomig::parseState(target, &t)) {
+        say(tr("\"%1\" is not a migration state").arg(target), true);
+        return false;
+    }
+    // The kernel's table decides here, before anything is sent.
+    const vfiomig::MigrationPath p = vfiomig::pathTo(State(m_status.state), t, m_status.flags);
+    if (!p.ok()) {
+        say(tr("Not sent: %1").arg(p.why), true);
+        return false;
+    }
+    if (p.steps.isEmpty()) {
+        say(tr("The device is already in %1.").arg(vfiomig::stateName(t)), false);
+        return false;
+    }
+    setBusy(true, tr("Walking %1…").arg(vfiomig::pathText(State(m_status.state), p.steps)));
+    qCInfo(lcDevMigViews).noquote() << "move" << m_status.device << "to" << target;
+    m_client->setState(target, guarded(this, [this](const QString &e, const QStringList &changes) {
+        conclude(u"move"_s, e, tr("Walked %1").arg(changes.join(u"; "_s)));
+    }));
+    return true;
 }
 
 bool DeviceMigrationPanel::saveTo(const QString &path)
 {
-    quint64 bytes = 0;
-    QString sha;
-    const QString e = m_client->saveTo(path, &bytes, &sha);
-    say(e.isEmpty() ? tr("Saved %1 bytes of device state to %2 (SHA-256 %3)").arg(bytes).arg(path, sha) : e, !e.isEmpty());
-    refresh();
-    return e.isEmpty();
+    if (m_busy || !m_client)
+        return false;
+    setBusy(true, tr("Saving the device state to %1…").arg(path));
+    m_client->saveTo(path, guarded(this, [this, path](const QString &e, quint64 bytes, const QString &sha) {
+        conclude(u"save"_s, e, tr("Saved %1 bytes of device state to %2 (SHA-256 %3)").arg(bytes).arg(path, sha));
+    }));
+    return true;
 }
 
 bool DeviceMigrationPanel::loadFrom(const QString &path)
 {
-    quint64 bytes = 0;
-    const QString e = m_client->loadFrom(path, &bytes);
-    say(e.isEmpty() ? tr("Loaded %1 bytes into the device; move it to STOP or RUNNING to apply them").arg(bytes) : e, !e.isEmpty());
-    refresh();
-    return e.isEmpty();
+    if (m_busy || !m_client)
+        return false;
+    setBusy(true, tr("Loading %1 into the device…").arg(path));
+    m_client->loadFrom(path, guarded(this, [this](const QString &e, quint64 bytes) {
+        conclude(u"load"_s, e, tr("Loaded %1 bytes into the device; move it to STOP or RUNNING to apply them").arg(bytes));
+    }));
+    return true;
+}
+
+bool DeviceMigrationPanel::resetDevice()
+{
+    if (m_busy || !m_client)
+        return false;
+    setBusy(true, tr("Resetting the device…"));
+    m_client->reset(guarded(this, [this](const QString &e) {
+        conclude(u"reset"_s, e, tr("Device reset: it is RUNNING again."));
+    }));
+    return true;
 }
 
 void DeviceMigrationPanel::pollOnce()
 {
-    if (!m_status.flags)
+    // One poll at a time, and none behind a walk, save or load: the helper answers in order, so a
+    // poll sent now would only wait behind them and report a state about to change.
+    if (!m_client || !m_hasStatus || !m_status.flags || m_polling || m_busy || m_refreshing)
         return;
+    m_polling = true;
+    ++m_pollsSent;
     PrecopySample s;
     s.msecs = m_clock.elapsed();
+    auto stopCopy = [this](PrecopySample sample) {
+        if (!m_client)
+            return;
+        m_client->stopCopySize(guarded(this, [this, sample](const QString &, quint64 bytes) mutable {
+            sample.stopCopyBytes = bytes; // 0 where the state has no stop-copy size
+            m_polling = false;
+            addSample(sample);
+        }));
+    };
     const State st = State(m_status.state);
-    if (st == State::PreCopy || st == State::PreCopyP2p)
-        s.precopy = m_client->precopy(&s.initialBytes, &s.dirtyBytes).isEmpty();
-    m_client->stopCopySize(&s.stopCopyBytes);
+    if (st != State::PreCopy && st != State::PreCopyP2p)
+        return stopCopy(s);
+    m_client->precopy(guarded(this, [s, stopCopy](const QString &e, quint64 initial, quint64 dirty) mutable {
+        s.precopy = e.isEmpty();
+        s.initialBytes = initial;
+        s.dirtyBytes = dirty;
+        stopCopy(s);
+    }));
+}
+
+void DeviceMigrationPanel::addSample(const PrecopySample &s)
+{
     m_samples.append(s);
     if (m_samples.size() > kMaxSamples)
         m_samples.removeFirst();
@@ -230,8 +406,12 @@ void DeviceMigrationPanel::pollOnce()
     m_initial->replace(initial);
     m_dirty->replace(dirty);
     m_stopCopy->replace(stop);
+    // When the lines coincide the legend says so, not only the pens.
+    const bool same = s.precopy && s.initialBytes == s.stopCopyBytes;
+    m_stopCopy->setName(same ? tr("stop-copy size (= pre-copy initial now)") : tr("stop-copy size"));
     m_x->setRange(m_samples.isEmpty() ? 0 : double(m_samples.first().msecs) / 1000.0, std::max(1.0, double(s.msecs) / 1000.0));
     m_y->setRange(0, top * 1.1);
+    Q_EMIT sampled();
 }
 
 } // namespace devtopo::devmig

@@ -3,7 +3,8 @@
 // One VFIO device's migration: its state diagram, "move to" any state (showing the path the
 // helper will walk, step by step with progress), a live chart of pre-copy initial/dirty bytes and
 // the stop-copy size (polled), and save/load of the device state to a file. Everything goes
-// through a DeviceMigrationClient.
+// through a DeviceMigrationClient, asynchronously: while a call is out the buttons are disabled
+// and the helper's progress is shown; polls skip a tick rather than pile up behind a slow answer.
 
 #include "devicemigrationclient.h"
 #include "migrationstate.h"
@@ -11,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QList>
 #include <QPointF>
+#include <QPointer>
 #include <QTimer>
 #include <QWidget>
 
@@ -19,6 +21,7 @@ class QLabel;
 class QLineSeries;
 class QChart;
 class QChartView;
+class QProgressBar;
 class QPushButton;
 class QValueAxis;
 
@@ -31,30 +34,66 @@ class DeviceMigrationPanel : public QWidget
     Q_OBJECT
 public:
     explicit DeviceMigrationPanel(DeviceMigrationClient *client, QWidget *parent = nullptr);
+    ~DeviceMigrationPanel() override;
     void setPollInterval(int msecs) { m_poll.setInterval(msecs); }
     const QList<PrecopySample> &samples() const { return m_samples; }
+    const DeviceMigrationStatus &status() const { return m_status; }
+    bool hasStatus() const { return m_hasStatus; }
     QString statusText() const;
     QString plannedPathText() const;
+    QString messageText() const;
+    QString progressText() const;
+    // A walk, save, load or reset is out (the buttons are disabled until it and the refresh
+    // after it are answered).
+    bool isBusy() const { return m_busy; }
+    bool isPolling() const { return m_polling; }
+    int pollsSent() const { return m_pollsSent; }
     MigrationStateDiagram *diagram() const { return m_diagram; }
 
 public Q_SLOTS:
-    void refresh(); // status + one sample
+    void refresh(); // status, then one sample
+    // Each returns false when nothing was sent: busy, or refused here (the reason is shown; a move
+    // the kernel would refuse, like STOP_COPY -> PRE_COPY, never reaches the helper).
     bool moveTo(const QString &target);
     bool saveTo(const QString &path);
     bool loadFrom(const QString &path);
+    bool resetDevice();
     void pollOnce();
+
+Q_SIGNALS:
+    void busyChanged(bool busy);
+    // A walk/save/load/reset was answered and the status refreshed after it. operation: "move",
+    // "save", "load", "reset".
+    void finished(const QString &operation, bool ok, const QString &message);
+    void refreshed();
+    void sampled();
 
 private:
     void planFor(const QString &target);
     void say(const QString &text, bool error);
+    void setBusy(bool busy, const QString &what = {});
+    void updateButtons();
+    // Ends a user call: shows the outcome, refreshes, then frees the buttons and says finished().
+    void conclude(const QString &operation, const QString &error, const QString &success);
+    void addSample(const PrecopySample &s);
 
-    DeviceMigrationClient *m_client;
+    QPointer<DeviceMigrationClient> m_client; // the window may drop it before the panel goes
     DeviceMigrationStatus m_status;
+    bool m_hasStatus = false;
+    bool m_busy = false;
+    bool m_polling = false;
+    bool m_refreshing = false;
+    int m_pollsSent = 0;
     MigrationStateDiagram *m_diagram;
     QLabel *m_title;
     QComboBox *m_target;
     QPushButton *m_move;
+    QPushButton *m_save;
+    QPushButton *m_load;
+    QPushButton *m_reset;
     QLabel *m_path;
+    QProgressBar *m_progress;
+    QLabel *m_progressText;
     QLabel *m_message;
     QChart *m_chart;
     QChartView *m_chartView;

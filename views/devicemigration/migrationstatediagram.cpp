@@ -60,7 +60,8 @@ void MigrationStateDiagram::setPlannedPath(const QList<State> &steps)
 
 QRectF MigrationStateDiagram::nodeRect(State s) const
 {
-    const qreal w = width(), h = height();
+    // The caption gets a band of its own below the nodes (it used to run across RESUMING).
+    const qreal w = width(), h = height() - (fontMetrics().height() + 8);
     const qreal nodeW = qMin(150.0, w * 0.34), nodeH = qMin(34.0, h * 0.13);
     const QPointF c = cell(s);
     const qreal x = w * (c.x() == 0 ? 0.22 : 0.78);
