@@ -6,6 +6,7 @@
 //   steps: bind ADDR DRIVER | bind-force ADDR DRIVER | bind-group GROUP DRIVER | restore ADDR
 //          numvfs PF N | autoprobe PF 0|1 | reset ADDR | persist ADDR DRIVER | unpersist ADDR
 //          token PF UUID | open-device ADDR [-|UUID] | open-group GROUP | info | map IOVA SIZE
+//          open-group-with GROUP type1v2|iommufd|auto | iommufd-available GROUP
 //          map-huge IOVA SIZE | unmap IOVA SIZE | dirty-start | bitmap IOVA SIZE | dirty-stop | close
 //          migration (VFIO migration v2, on a member of the last open-group's group):
 //          open-mig-device NAME | dev NAME (switch to an opened one) | mig-info | mig-state TARGET
@@ -118,6 +119,11 @@ int main(int argc, char **argv)
             r = host.openDevice(a, uuid == u"-"_s ? QString() : uuid);
         } else if (step == u"open-group"_s) {
             r = host.openGroup(take().toInt(), &handle);
+        } else if (step == u"open-group-with"_s) {
+            const int g = take().toInt();
+            r = host.openGroupWith(g, take(), &handle);
+        } else if (step == u"iommufd-available"_s) {
+            r = host.iommufdAvailable(take().toInt());
         } else if (step == u"info"_s) {
             devtopo::host::VfioGroupInfo info;
             r = host.groupInfo(handle, &info);
@@ -129,7 +135,9 @@ int main(int argc, char **argv)
             extra = {{u"group"_s, info.group}, {u"iova_ranges"_s, ranges}, {u"page_sizes"_s, hex(info.pageSizes)},
                      {u"dma_avail"_s, info.dmaAvail}, {u"locked"_s, hex(info.lockedBytes)},
                      {u"memlock_limit"_s, hex(info.memlockLimit)}, {u"memlock_bypassed"_s, info.memlockBypassed},
-                     {u"dirty_supported"_s, info.dirtyTrackingSupported}, {u"mappings"_s, maps}};
+                     {u"dirty_supported"_s, info.dirtyTrackingSupported}, {u"mappings"_s, maps},
+                     {u"backend"_s, devtopo::host::dmaBackendName(info.backend)}, {u"backend_note"_s, info.backendNote},
+                     {u"ioas"_s, qint64(info.ioasId)}, {u"hwpt"_s, qint64(info.hwptId)}};
         } else if (step == u"map"_s || step == u"map-huge"_s) {
             const quint64 iova = number(take());
             r = host.mapDma(handle, iova, number(take()), step == u"map-huge"_s);

@@ -479,6 +479,20 @@ def check_actions(results, rep):
         seq("group", "driver_override " + mf, ["vfio-pci", "vfio-pci", "(null)"])
         seq("group", "driver_override " + sib, ["(null)", "vfio-pci", "(null)"])
 
+        # 2b: iommufd on a kernel without it (Debian 6.12: CONFIG_IOMMUFD not set). Results from
+        # before this check have no "iommufd" scenario; they are checked without it.
+        if "iommufd" in log.order:
+            av, ow, inf, cl2 = steps("iommufd", ["iommufd-available", "open-group-with", "info", "close"])
+            fails("iommufd", av, f"iommufd-available {g}", "ENOENT")
+            want = "no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)"
+            rep.check(av is not None and av.get("message") == want, f"[iommufd] reason: want {want!r}, got {step_text(av)}")
+            ok("iommufd", ow, f"open-group-with {g} auto (type1v2 fallback)")
+            rep.check(ow is not None and ("iommufd not used: " + want) in (ow.get("changes") or []),
+                      f"[iommufd] the fallback reason in the changes: {ow and ow.get('changes')}")
+            rep.check(inf is not None and inf.get("backend") == "type1v2" and inf.get("backend_note") == "iommufd not used: " + want,
+                      f"[iommufd] info backend/backend_note: {inf and (inf.get('backend'), inf.get('backend_note'))}")
+            ok("iommufd", cl2, "close")
+
     # 3 and 4: the SR-IOV PF.
     pf = addr(actions.get("sriov_pf"))
     if pf:

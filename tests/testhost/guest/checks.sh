@@ -316,6 +316,9 @@ if have_bin devtopo-hostctl && [ -n "${HOSTCTL_ALONE:-}" ]; then
         hostctl group bind-group "$g" vfio-pci open-group "$g" info map 0x100000 0x200000 map 0x100000 0x200000 \
             map 0xfee00000 0x1000 dirty-start bitmap 0x100000 0x200000 dirty-stop unmap 0x100000 0x200000 close
         observe_fn group "$mf"; observe_fn group "${mf%.?}.1"
+        # 2b: iommufd. Debian's 6.12 has "# CONFIG_IOMMUFD is not set": devtopo must say so, and
+        # "auto" must fall back to a type1v2 container with that reason.
+        hostctl iommufd iommufd-available "$g" open-group-with "$g" auto info close
         hostctl group restore "$mf" restore "${mf%.?}.1"
         observe_fn group "$mf"; observe_fn group "${mf%.?}.1"
     fi
