@@ -125,8 +125,8 @@ private Q_SLOTS:
     void everyDockHasContent()
     {
         gui::MainWindow *w = m_window.get();
-        // groups, details, SR-IOV, IOMMU units, IOVA map, actions log, DMA, VF token, P2P
-        QCOMPARE(w->docks().size(), 9);
+        // groups, details, SR-IOV, IOMMU units, IOVA map, actions log, DMA, VF token, device migration, P2P
+        QCOMPARE(w->docks().size(), 10);
         for (QDockWidget *d : w->docks()) {
             d->show();
             d->raise();
