@@ -9,6 +9,7 @@
 #include "migrationstatediagram.h"
 #include "screenshots.h"
 
+#include <QChartView>
 #include <QComboBox>
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
@@ -213,6 +214,11 @@ private Q_SLOTS:
             combo->setCurrentText(u"RESUMING"_s);
             QVERIFY2(panel.plannedPathText().startsWith(u"PRE_COPY -> RUNNING -> RUNNING_P2P -> STOP -> RESUMING"_s), qPrintable(panel.plannedPathText()));
             QVERIFY(test::saveScreenshot(&panel, u"devicemigration-panel"_s));
+            // A wide dock puts the chart beside the diagram.
+            panel.resize(1280, 560);
+            QVERIFY(test::saveScreenshot(&panel, u"devicemigration-panel-wide"_s));
+            QVERIFY(panel.diagram()->geometry().right() < panel.findChild<QChartView *>()->geometry().left());
+            panel.resize(760, 760);
             combo->setCurrentText(u"STOP_COPY"_s);
             QVERIFY(panel.moveTo(u"STOP_COPY"_s));
             QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 10000);

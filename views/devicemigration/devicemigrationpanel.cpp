@@ -52,9 +52,11 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     m_title->setWordWrap(true);
     m_title->setText(tr("Asking the helper about the device…"));
     layout->addWidget(m_title);
+    // Diagram and chart: side by side in a wide dock, stacked in a narrow one (resizeEvent).
+    m_views = new QBoxLayout(QBoxLayout::TopToBottom);
+    auto *stateColumn = new QVBoxLayout; // the diagram with what moves it
     m_diagram = new MigrationStateDiagram(this);
-    layout->addWidget(m_diagram, 2);
-
+    stateColumn->addWidget(m_diagram, 1);
     auto *moveRow = new QHBoxLayout;
     moveRow->addWidget(new QLabel(tr("Move to"), this));
     m_target = new QComboBox(this);
@@ -66,7 +68,7 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     m_move->setObjectName(u"moveButton"_s);
     moveRow->addWidget(m_move);
     moveRow->addStretch();
-    layout->addLayout(moveRow);
+    stateColumn->addLayout(moveRow);
     // The planned path gets a row of its own: a five-step walk is long and must wrap, not clip.
     m_path = new QLabel(this);
     m_path->setObjectName(u"plannedPath"_s);
@@ -76,7 +78,7 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     m_path->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::MinimumExpanding);
     m_path->setMinimumHeight(2 * m_path->fontMetrics().lineSpacing() + 4);
     m_path->setAlignment(Qt::AlignLeft | Qt::AlignTop);
-    layout->addWidget(m_path);
+    stateColumn->addWidget(m_path);
 
     // Pre-copy initial bytes often equal the stop-copy size (nothing dirtied yet): stop-copy is
     // drawn first, wide and pale, so the thin initial line on top of it leaves both visible.
@@ -90,13 +92,14 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     m_dirty->setName(tr("pre-copy dirty"));
     m_dirty->setPen(QPen(QColor(0x18, 0x80, 0x38), 2, Qt::DashLine));
     m_chart = new QChart;
-    m_chart->setTitle(tr("Device state to transfer"));
+    // No chart title (the axis says it): in a short dock every line goes to the plot.
+    m_chart->setMargins(QMargins(4, 4, 4, 4));
     for (QLineSeries *s : {m_stopCopy, m_initial, m_dirty})
         m_chart->addSeries(s);
     m_x = new QValueAxis(this);
     m_x->setTitleText(tr("seconds"));
     m_y = new QValueAxis(this);
-    m_y->setTitleText(tr("MiB"));
+    m_y->setTitleText(tr("MiB to transfer"));
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_y, Qt::AlignLeft);
     for (QLineSeries *s : {m_stopCopy, m_initial, m_dirty}) {
@@ -106,8 +109,11 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_chartView = new QChartView(m_chart, this);
     m_chartView->setRenderHint(QPainter::Antialiasing);
-    m_chartView->setMinimumHeight(200);
-    layout->addWidget(m_chartView, 2);
+    m_chartView->setMinimumHeight(230);
+    m_views->addLayout(stateColumn, 2);
+    m_views->addWidget(m_chartView, 2);
+    layout->addLayout(m_views, 1);
+
 
     auto *fileRow = new QHBoxLayout;
     m_save = new QPushButton(tr("Save state…"), this);
@@ -138,6 +144,8 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     m_message->setWordWrap(true);
     m_message->setTextFormat(Qt::PlainText);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_message->setMinimumHeight(2 * m_message->fontMetrics().lineSpacing() + 4); // a saved file's name and its SHA-256
+    m_message->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     layout->addWidget(m_message);
 
     connect(m_target, &QComboBox::currentTextChanged, this, [this](const QString &t) {
@@ -172,6 +180,12 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
 }
 
 DeviceMigrationPanel::~DeviceMigrationPanel() = default;
+
+void DeviceMigrationPanel::resizeEvent(QResizeEvent *event)
+{
+    m_views->setDirection(width() >= 1100 ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom);
+    QWidget::resizeEvent(event);
+}
 
 void DeviceMigrationPanel::say(const QString &text, bool error)
 {
@@ -410,7 +424,9 @@ void DeviceMigrationPanel::addSample(const PrecopySample &s)
     const bool same = s.precopy && s.initialBytes == s.stopCopyBytes;
     m_stopCopy->setName(same ? tr("stop-copy size (= pre-copy initial now)") : tr("stop-copy size"));
     m_x->setRange(m_samples.isEmpty() ? 0 : double(m_samples.first().msecs) / 1000.0, std::max(1.0, double(s.msecs) / 1000.0));
+    m_x->applyNiceNumbers(); // 0, 0.5, 1 s rather than 0.02, 0.27, 0.51
     m_y->setRange(0, top * 1.1);
+    m_y->applyNiceNumbers();
     Q_EMIT sampled();
 }
 

@@ -16,6 +16,7 @@
 #include <QTimer>
 #include <QWidget>
 
+class QBoxLayout;
 class QComboBox;
 class QLabel;
 class QLineSeries;
@@ -49,6 +50,9 @@ public:
     bool isPolling() const { return m_polling; }
     int pollsSent() const { return m_pollsSent; }
     MigrationStateDiagram *diagram() const { return m_diagram; }
+    // The dock's scroll area sizes the panel by its height for the width, which the layout answers
+    // with the preferred height: a short dock would scroll even where the minimum fits.
+    int heightForWidth(int) const override { return minimumSizeHint().height(); }
 
 public Q_SLOTS:
     void refresh(); // status, then one sample
@@ -68,6 +72,9 @@ Q_SIGNALS:
     void refreshed();
     void sampled();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void planFor(const QString &target);
     void say(const QString &text, bool error);
@@ -84,6 +91,7 @@ private:
     bool m_polling = false;
     bool m_refreshing = false;
     int m_pollsSent = 0;
+    QBoxLayout *m_views;
     MigrationStateDiagram *m_diagram;
     QLabel *m_title;
     QComboBox *m_target;

@@ -42,7 +42,7 @@ QPointF edgePoint(const QRectF &r, const QPointF &towards)
 
 MigrationStateDiagram::MigrationStateDiagram(QWidget *parent) : QWidget(parent)
 {
-    setMinimumSize(360, 260);
+    setMinimumSize(360, 200); // eight readable nodes; a short dock scrolls the panel rather than squash them
 }
 
 void MigrationStateDiagram::setDevice(quint64 flags, State current)
