@@ -113,7 +113,11 @@ void QmpClient::connectToSocket(const QString &path)
     connect(m_socket, &QLocalSocket::errorOccurred, this, &QmpClient::onSocketError);
     connect(m_socket, &QLocalSocket::disconnected, this, &QmpClient::onDisconnected);
     m_greetingTimer.start(m_greetingTimeoutMs);
+    // QLocalSocket reports a refused connection from inside connectToServer(); callers connect to
+    // failed() and then wait, so every failure is reported from the event loop instead.
+    m_inConnect = true;
     m_socket->connectToServer(path);
+    m_inConnect = false;
 }
 
 void QmpClient::disconnectFromSocket()
@@ -137,7 +141,7 @@ void QmpClient::fail(const QString &error)
     if (m_state == State::Failed)
         return;
     m_error = error;
-    qCWarning(lcQmp).noquote() << error;
+    qCDebug(lcQmp).noquote() << error; // the caller gets it through failed() and decides how to say it
     m_greetingTimer.stop();
     m_commandTimer.stop();
     if (m_socket) {
@@ -168,6 +172,13 @@ void QmpClient::failPending(const QString &errorClass, const QString &desc)
 
 void QmpClient::onSocketError(QLocalSocket::LocalSocketError error)
 {
+    if (m_inConnect) {
+        QTimer::singleShot(0, this, [this, error, s = m_socket] {
+            if (m_socket == s)
+                onSocketError(error);
+        });
+        return;
+    }
     const bool handshaking = m_state == State::Connecting || m_state == State::Negotiating;
     switch (error) {
     case QLocalSocket::ConnectionRefusedError:

@@ -106,6 +106,7 @@ private:
     quint64 m_nextId = 1;
     int m_greetingTimeoutMs = 3000;
     int m_commandTimeoutMs = 15000;
+    bool m_inConnect = false;
 };
 
 } // namespace devtopo::qmp

@@ -98,8 +98,9 @@ void QmpDiscovery::probe(const QList<QmpCandidate> &candidates)
             m_results[i].detail = detail;
             client->disconnectFromSocket();
             client->deleteLater();
+            // Never from inside probe(): a caller may connect and wait after calling it.
             if (--m_outstanding == 0)
-                Q_EMIT finished(m_results);
+                QTimer::singleShot(0, this, [this] { Q_EMIT finished(m_results); });
         };
         connect(client, &QmpClient::failed, this, [done](const QString &error) { done(false, error); });
         connect(client, &QmpClient::ready, this, [client, done](const QmpGreeting &g) {

@@ -43,6 +43,12 @@ bool connectAndWait(QmpClient &client, const QString &path, QString *error = nul
     QSignalSpy ready(&client, &QmpClient::ready);
     QSignalSpy failed(&client, &QmpClient::failed);
     client.connectToSocket(path);
+    if (!failed.isEmpty() || !ready.isEmpty()) {
+        // Callers connect to failed() and then wait: a failure from inside connectToSocket() would be lost.
+        if (error)
+            *error = QStringLiteral("reported from inside connectToSocket()");
+        return false;
+    }
     if (!QTest::qWaitFor([&] { return ready.size() + failed.size() > 0; }, 10000))
         return false;
     if (error && !failed.isEmpty())
