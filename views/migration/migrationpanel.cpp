@@ -69,11 +69,13 @@ MigrationPanel::MigrationPanel(QWidget *parent)
 
     connect(m_client, &qmp::QmpClient::ready, this, &MigrationPanel::onReady);
     connect(m_client, &qmp::QmpClient::failed, this, [this](const QString &e) {
+        m_vmLabel->setText(tr("Not connected."));
         showError(e);
         updateButtons();
         Q_EMIT connectedChanged(false);
     });
     connect(m_client, &qmp::QmpClient::disconnected, this, [this](const QString &e) {
+        m_vmLabel->setText(tr("Not connected: QEMU went away."));
         showError(e);
         updateButtons();
         Q_EMIT connectedChanged(false);
@@ -166,9 +168,12 @@ void MigrationPanel::buildUi()
     controls->addWidget(m_uri, 1);
     m_start = new QPushButton(tr("Start"), this);
     m_cancel = new QPushButton(tr("Cancel"), this);
+    m_uri->setMinimumWidth(220);
     controls->addWidget(m_start);
     controls->addWidget(m_cancel);
-    controls->addSpacing(12);
+    top->addLayout(controls);
+    // Tuning on a row of its own: the URI keeps its room in a narrow window.
+    controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Max bandwidth:"), this));
     m_bandwidth = new QSpinBox(this);
     m_bandwidth->setRange(1, 1000000);
@@ -186,6 +191,7 @@ void MigrationPanel::buildUi()
     m_setDowntime = new QPushButton(tr("Set"), this);
     controls->addWidget(m_setDowntime);
     controls->addSpacing(12);
+    controls->addStretch(1);
     m_measure = new QPushButton(tr("Measure dirty rate"), this);
     m_measure->setToolTip(tr("calc-dirty-rate (page sampling, 1 s): the guest's true dirty rate, which "
                              "QEMU's per-pass figure cannot exceed the link's speed to show"));
