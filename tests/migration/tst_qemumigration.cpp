@@ -210,12 +210,25 @@ void TestQemuMigration::cliWatchWritesCsv()
     QmpClient dstClient;
     QVERIFY(startPair(4000, &src, &dst, &dstClient, QStringLiteral("cli")));
     const QString csv = m_dir.filePath(QStringLiteral("cli.csv"));
-    // The migration is started and watched by devtopo-cli (one process, one QMP client).
+    // The test starts the migration and lets go of the socket (QMP serves one client); devtopo-cli
+    // migrate watch then joins the running migration and follows it to the end.
+    {
+        QmpClient starter;
+        QVERIFY(connectClient(starter, src->qmpPath()));
+        bool done = false;
+        setMigrationParameters(&starter, this, 32 * MiB, 300, [&](const QmpReply &r) {
+            QVERIFY2(r.ok, qPrintable(r.errorText()));
+            startMigration(&starter, this, QStringLiteral("unix:") + m_dir.filePath(QStringLiteral("cli-mig.sock")),
+                           [&](const QmpReply &r2) {
+                               QVERIFY2(r2.ok, qPrintable(r2.errorText()));
+                               done = true;
+                           });
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(done, 15000);
+    }
     QProcess watch;
-    watch.start(cli, {QStringLiteral("migrate"), QStringLiteral("start"), QStringLiteral("--qmp"), src->qmpPath(),
-                      QStringLiteral("--uri"), QStringLiteral("unix:") + m_dir.filePath(QStringLiteral("cli-mig.sock")),
-                      QStringLiteral("--max-bandwidth"), QStringLiteral("32M"), QStringLiteral("--downtime-limit"),
-                      QStringLiteral("300"), QStringLiteral("--watch"), QStringLiteral("--csv"), csv});
+    watch.start(cli, {QStringLiteral("migrate"), QStringLiteral("watch"), QStringLiteral("--qmp"), src->qmpPath(),
+                      QStringLiteral("--csv"), csv});
     QVERIFY(watch.waitForStarted());
     QTRY_VERIFY_WITH_TIMEOUT(watch.state() == QProcess::NotRunning, 90000);
     const QString out = QString::fromUtf8(watch.readAllStandardOutput());
