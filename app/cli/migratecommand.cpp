@@ -55,7 +55,8 @@ QString progressLine(const MigrationRecording &rec)
         line += QStringLiteral(" pass ") % QString::number(s.ram.dirtySyncCount).leftJustified(3)
             % QStringLiteral(" remaining ") % formatBytes(double(std::max<qint64>(0, s.ram.remaining))).rightJustified(9)
             % QStringLiteral("  transferred ") % formatBytes(double(std::max<qint64>(0, s.ram.transferred))).rightJustified(9);
-        if (s.ram.dirtyPagesRate >= 0)
+        // QEMU's dirty rate is 0 until the first pass ends: not a figure yet.
+        if (s.ram.dirtyPagesRate >= 0 && s.ram.dirtySyncCount >= 2)
             line += QStringLiteral("  dirty ") % formatRate(s.dirtyBytesPerSecond());
         if (s.ram.mbps >= 0)
             line += QStringLiteral("  link ") % formatRate(s.throughputBytesPerSecond());
@@ -210,7 +211,9 @@ int MigrateCommand::doWatch(const QString &startUri)
     const bool cancelWhenStuck = isSet("cancel-when-stuck");
     bool cancelSent = false;
     QObject::connect(&sampler, &MigrationSampler::verdictChanged, &loop, [&](const Verdict &v) {
-        if (!quiet && v.kind != VerdictKind::Idle && v.text != lastVerdict
+        // The final verdict is printed once, at the end.
+        const bool final = v.kind == VerdictKind::Completed || v.kind == VerdictKind::Cancelled || v.kind == VerdictKind::Failed;
+        if (!quiet && !final && v.kind != VerdictKind::Idle && v.text != lastVerdict
             && (v.kind != VerdictKind::FirstPass || lastVerdict.isEmpty()))
             out() << "  verdict: " << v.text << '\n' << Qt::flush;
         lastVerdict = v.text;

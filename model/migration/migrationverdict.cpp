@@ -159,10 +159,17 @@ Verdict assessRunning(const MigrationRecording &rec, MigrationStatus status)
         // QEMU switches over once a pass's remaining can be sent within the downtime limit.
         const double threshold = v.bandwidthBytesPerSecond > 0 && v.downtimeLimitMs > 0
             ? v.bandwidthBytesPerSecond * double(v.downtimeLimitMs) / 1000.0 : -1;
-        if (threshold > 0 && trend.currentRemaining > threshold)
+        // From QEMU's expected downtime when it has one (the figure the text shows), else from the
+        // current pass's remaining against what fits the limit.
+        if (v.expectedDowntimeMs > 0 && v.downtimeLimitMs > 0 && v.passes >= 2) {
+            v.passesToGo = v.expectedDowntimeMs <= v.downtimeLimitMs
+                ? 0
+                : std::max(1, int(std::ceil(std::log(double(v.downtimeLimitMs) / double(v.expectedDowntimeMs)) / std::log(trend.ratio))));
+        } else if (threshold > 0 && trend.currentRemaining > threshold) {
             v.passesToGo = std::max(1, int(std::ceil(std::log(threshold / trend.currentRemaining) / std::log(trend.ratio))));
-        else if (threshold > 0)
+        } else if (threshold > 0) {
             v.passesToGo = 0;
+        }
         const bool slow = trend.ratio >= ConvergingRatio || v.passesToGo > ManyPasses;
         v.kind = slow ? VerdictKind::Borderline : VerdictKind::Converging;
         QString text = slow ? QStringLiteral("Converging slowly: remaining shrinks only about ")
