@@ -12,6 +12,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QChartView>
+#include <QComboBox>
+#include <QTabWidget>
 #include <QFile>
 #include <QLabel>
 #include <QPushButton>
@@ -36,6 +38,7 @@ private Q_SLOTS:
     void convergingDemo();
     void nonConvergingDemoCancelled();
     void badSocket();
+    void findSockets();
     void decimatedSeriesKeepExtremes();
     void benchmarkRefreshHours();
 };
@@ -64,6 +67,10 @@ void TestMigrationPanel::convergingDemo()
     QCOMPARE(panel.sampleModel()->rowCount(), panel.recording().samples().size());
     QVERIFY(panel.findChild<QLabel *>(QStringLiteral("vmLabel"))->text().contains(u"hostdev0"));
     QVERIFY(test::saveScreenshot(&panel, QStringLiteral("migration-panel-converging-completed")));
+    auto *tabs = panel.findChild<QTabWidget *>();
+    tabs->setCurrentIndex(1);
+    QVERIFY(test::saveScreenshot(&panel, QStringLiteral("migration-panel-samples")));
+    tabs->setCurrentIndex(0);
 
     QTemporaryDir dir;
     QVERIFY(panel.exportCsv(dir.filePath(QStringLiteral("m.csv")), &error));
@@ -126,6 +133,38 @@ void TestMigrationPanel::badSocket()
     QVERIFY2(error.contains(u"built in: converging, non-converging"), qPrintable(error));
     panel.show();
     QVERIFY(test::saveScreenshot(&panel, QStringLiteral("migration-panel-bad-socket")));
+}
+
+// Find lists the sockets in the usual places ($XDG_RUNTIME_DIR here), reachable ones first, and a
+// picked one connects.
+void TestMigrationPanel::findSockets()
+{
+    QTemporaryDir runtime;
+    qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtime.path()));
+    QString error;
+    auto scenario = simvm::SimVmScenario::load(QStringLiteral("converging"), &error);
+    QVERIFY(scenario);
+    simvm::SimVm vm(*scenario);
+    QVERIFY(vm.listen(runtime.filePath(QStringLiteral("web1.qmp")), &error));
+    MigrationPanel panel;
+    panel.resize(1200, 800);
+    panel.show();
+    QSignalSpy found(&panel, &MigrationPanel::socketsFound);
+    panel.findSockets();
+    QTRY_VERIFY_WITH_TIMEOUT(!found.isEmpty(), 10000);
+    QVERIFY(found.first().first().toInt() >= 1);
+    auto *combo = panel.findChild<QComboBox *>(QStringLiteral("socket"));
+    QVERIFY(combo);
+    QCOMPARE(combo->itemData(0).toString(), vm.socketPath());
+    QVERIFY2(combo->itemText(0).contains(u"VM demo-web1, QEMU 10.0.2"), qPrintable(combo->itemText(0)));
+    QVERIFY(test::saveScreenshot(&panel, QStringLiteral("migration-panel-found-sockets")));
+    combo->setCurrentIndex(0);
+    for (QPushButton *b : panel.findChildren<QPushButton *>())
+        if (b->text() == u"Connect")
+            b->click();
+    QTRY_VERIFY_WITH_TIMEOUT(panel.isConnected(), 10000);
+    QTRY_COMPARE(panel.vmInfo().name, QStringLiteral("demo-web1"));
+    qunsetenv("XDG_RUNTIME_DIR");
 }
 
 void TestMigrationPanel::decimatedSeriesKeepExtremes()

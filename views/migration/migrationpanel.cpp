@@ -357,7 +357,9 @@ void MigrationPanel::findSockets()
             if (found.isEmpty())
                 m_vmLabel->setText(tr("No QMP sockets found in QEMU's and libvirt's usual directories; type a path."));
             else
-                m_vmLabel->setText(tr("%n QMP socket(s) found, %1 reachable.", nullptr, int(found.size())).arg(reachable));
+                m_vmLabel->setText((found.size() == 1 ? tr("1 QMP socket found, %1 reachable.")
+                                                      : tr("%1 QMP sockets found, %2 reachable.").arg(found.size()))
+                                       .arg(reachable));
             if (found.isEmpty())
                 m_socket->setEditText(typed);
             Q_EMIT socketsFound(reachable);
