@@ -87,18 +87,26 @@ void MainWindow::createControl()
     });
 
     // DMA panel -> helper -> panel, each step in the log.
-    connect(m_dma, &views::DmaPanel::openRequested, this, [this](int group) {
-        const int id = m_log->start(tr("Open IOMMU group %1 for DMA").arg(group));
-        m_control->openGroup(group, [this, id, group](bool ok, quint32 handle, const QString &error) {
+    connect(m_dma, &views::DmaPanel::backendsRequested, this, [this](int group) {
+        if (!actionsUnavailableReason().isEmpty())
+            return;
+        m_control->dmaBackends(group, [this, group](bool ok, const QStringList &backends, const QString &reason, const QString &error) {
+            m_dma->setBackends(group, ok ? backends : QStringList{u"type1v2"_s}, ok ? reason : error);
+        });
+    });
+    connect(m_dma, &views::DmaPanel::openRequested, this, [this](int group, const QString &backend) {
+        const int id = m_log->start(tr("Open IOMMU group %1 for DMA (%2)").arg(group).arg(backend));
+        m_control->openGroupWith(group, backend,
+                                 [this, id, group](bool ok, quint32 handle, const QString &used, const QStringList &changes, const QString &error) {
             if (!ok) {
                 m_dma->showError(error);
                 m_log->fail(id, error);
                 Q_EMIT actionFinished(id, false);
                 return;
             }
-            m_log->succeed(id, {tr("group %1 open in a new type1v2 container, handle %2").arg(group).arg(handle)});
+            m_log->succeed(id, changes.isEmpty() ? QStringList{tr("group %1 open on %2, handle %3").arg(group).arg(used).arg(handle)} : changes);
             selectGroup(group);
-            refreshDma(handle, tr("Group %1 is open.").arg(group));
+            refreshDma(handle, changes.isEmpty() ? tr("Group %1 is open on %2.").arg(group).arg(used) : changes.join(u'\n'));
             Q_EMIT actionFinished(id, true);
         });
     });

@@ -182,13 +182,43 @@ void ControlClient::openGroup(int group, std::function<void(bool, quint32, const
     });
 }
 
+void ControlClient::dmaBackends(int group, std::function<void(bool, const QStringList &, const QString &, const QString &)> done)
+{
+    QString error;
+    if (!ensureConnected(&error))
+        return done(false, {}, {}, error);
+    watch(m_helper->proxy()->DmaBackends(group), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<QStringList, QString> r = *w;
+        if (r.isError())
+            done(false, {}, {}, HelperClient::errorText(r.error()));
+        else
+            done(true, r.argumentAt<0>(), r.argumentAt<1>(), {});
+    });
+}
+
+void ControlClient::openGroupWith(int group, const QString &backend,
+                                  std::function<void(bool, quint32, const QString &, const QStringList &, const QString &)> done)
+{
+    QString error;
+    if (!ensureConnected(&error))
+        return done(false, 0, {}, {}, error);
+    qCInfo(lcClient).noquote() << "-> OpenGroupWith" << group << backend;
+    watch(m_helper->proxy()->OpenGroupWith(group, backend), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<uint, QString, QStringList> r = *w;
+        if (r.isError())
+            done(false, 0, {}, {}, HelperClient::errorText(r.error()));
+        else
+            done(true, r.argumentAt<0>(), r.argumentAt<1>(), r.argumentAt<2>(), {});
+    });
+}
+
 void ControlClient::groupInfo(quint32 handle, std::function<void(bool, const control::DmaGroupState &, const QString &)> done)
 {
     QString error;
     if (!ensureConnected(&error))
         return done(false, {}, error);
     const bool cap = helperHasCapIpcLock();
-    watch(m_helper->proxy()->GroupInfo(handle), [done, handle, cap](QDBusPendingCallWatcher *w) {
+    watch(m_helper->proxy()->GroupInfo(handle), [this, done, handle, cap](QDBusPendingCallWatcher *w) {
         QDBusPendingReply<int, QList<qulonglong>, qulonglong, int, qulonglong, qulonglong, bool, QList<qulonglong>> r = *w;
         if (r.isError())
             return done(false, {}, HelperClient::errorText(r.error()));
@@ -203,7 +233,21 @@ void ControlClient::groupInfo(quint32 handle, std::function<void(bool, const con
         s.capIpcLock = cap;
         if (!s.setFromFlat(r.argumentAt<1>(), r.argumentAt<7>()))
             return done(false, {}, u"EPROTO: the helper's GroupInfo answer has unpaired ranges"_s);
-        done(true, s, {});
+        if (!m_helper)
+            return done(false, {}, u"the connection to devtopo-helper is gone"_s);
+        // Same connection, answered in order: the backend of the same handle, right after.
+        watch(m_helper->proxy()->DmaBackendInfo(handle), [done, s](QDBusPendingCallWatcher *bw) mutable {
+            QDBusPendingReply<QString, bool, uint, uint, QStringList, QString> b = *bw;
+            if (b.isError())
+                return done(false, {}, HelperClient::errorText(b.error()));
+            s.backend = b.argumentAt<0>();
+            s.dirtyTrackingSupported = b.argumentAt<1>();
+            s.ioasId = b.argumentAt<2>();
+            s.hwptId = b.argumentAt<3>();
+            s.boundDevices = b.argumentAt<4>();
+            s.backendNote = b.argumentAt<5>();
+            done(true, s, {});
+        });
     });
 }
 

@@ -48,6 +48,14 @@ public:
     void setVfToken(const QString &pf, const QString &uuid, Done done);
     void openDevice(const QString &address, const QString &uuid, Done done);
     void openGroup(int group, std::function<void(bool ok, quint32 handle, const QString &error)> done);
+    // The DMA backends `group` can be opened on ("type1v2", "iommufd") and why iommufd is not
+    // among them (the helper's text, starting with the errno name; empty when it is).
+    void dmaBackends(int group, std::function<void(bool ok, const QStringList &backends, const QString &iommufdReason, const QString &error)> done);
+    // backend: "auto", "type1v2" or "iommufd"; changes: what the helper did, the auto fallback's
+    // reason first when there was one.
+    void openGroupWith(int group, const QString &backend,
+                       std::function<void(bool ok, quint32 handle, const QString &backendUsed, const QStringList &changes, const QString &error)> done);
+    // GroupInfo and then DmaBackendInfo: the whole state of the handle.
     void groupInfo(quint32 handle, std::function<void(bool ok, const control::DmaGroupState &state, const QString &error)> done);
     void mapDma(quint32 handle, quint64 iova, quint64 size, bool hugePages, Done done);
     void unmapDma(quint32 handle, quint64 iova, quint64 size, std::function<void(bool ok, quint64 unmapped, const QString &error)> done);

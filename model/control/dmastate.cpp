@@ -104,6 +104,19 @@ QString pageSizesText(quint64 bitmap)
 QString memlockText(const DmaGroupState &s)
 {
     const QString locked = fmt::byteSize(s.lockedBytes);
+    if (s.isIommufd()) {
+        // iommufd charges user_struct->locked_vm, which no file shows: the helper counts what
+        // this handle pinned; the user's other pinned memory counts against the same limit.
+        const QString pinned = u"%1 pinned by this handle (iommufd charges the user; this is what this handle pinned)"_s.arg(locked);
+        if (s.capIpcLock)
+            return u"%1; the helper has CAP_IPC_LOCK, so no limit applies"_s.arg(pinned);
+        if (s.unlimited())
+            return u"%1; RLIMIT_MEMLOCK is unlimited"_s.arg(pinned);
+        if (s.memlockLimit == 0)
+            return u"%1; RLIMIT_MEMLOCK is 0: nothing can be mapped"_s.arg(pinned);
+        return u"%1 of %2 RLIMIT_MEMLOCK (%3%) pinned by this handle; iommufd charges the user, so the user's other pinned memory counts too"_s
+            .arg(locked, fmt::byteSize(s.memlockLimit)).arg(memlockPermille(s) / 10);
+    }
     if (s.capIpcLock)
         return u"%1 locked; the helper has CAP_IPC_LOCK, which bypasses RLIMIT_MEMLOCK"_s.arg(locked);
     if (s.unlimited())
@@ -138,7 +151,33 @@ QString explainDmaError(const QString &helperError)
         return u"Not enough locked memory allowed (ENOMEM): the mapping would exceed RLIMIT_MEMLOCK."_s;
     if (e == u"ENOSPC"_s)
         return u"No DMA entries left in the container (ENOSPC)."_s;
+    if (e == u"ENOENT"_s)
+        return u"Nothing was unmapped (ENOENT): iommufd unmaps whole mappings only, and this range would split one or holds none. Unmap the whole mapping."_s;
+    if (e == u"EOPNOTSUPP"_s)
+        return u"This IOMMU cannot track dirty pages (EOPNOTSUPP): the group is on iommufd, but its IOMMU has no hardware dirty tracking, so there is no dirty-tracking HWPT. Mapping works; for dirty pages open the group on type1v2, which tracks them in software."_s;
+    if (e == u"ENOTTY"_s)
+        return u"This container cannot track dirty pages (ENOTTY): the kernel's type1 has no migration capability here."_s;
     return {};
+}
+
+QString backendText(const DmaGroupState &s)
+{
+    if (!s.isIommufd())
+        return u"type1v2 container (legacy VFIO)"_s;
+    if (s.hwptId)
+        return u"iommufd IOAS %1, dirty-tracking HWPT %2"_s.arg(s.ioasId).arg(s.hwptId);
+    return u"iommufd IOAS %1, no dirty-tracking HWPT"_s.arg(s.ioasId);
+}
+
+QString dirtyTrackingText(const DmaGroupState &s)
+{
+    if (!s.isIommufd())
+        return s.dirtyTrackingSupported
+            ? u"type1 tracks dirty pages in software: once started, every pinned page counts as dirty until read."_s
+            : u"This container has no type1 dirty tracking (no migration capability): Start would be refused (ENOTTY)."_s;
+    if (s.dirtyTrackingSupported)
+        return u"Hardware dirty tracking: the IOMMU sets dirty bits in HWPT %1; a read returns the pages written since the last read and clears them."_s.arg(s.hwptId);
+    return u"No hardware dirty tracking: this group's IOMMU cannot track dirty pages, so there is no dirty-tracking HWPT and the kernel refuses Start (EOPNOTSUPP). Mapping works; open the group on type1v2 for software tracking."_s;
 }
 
 } // namespace dma

@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -36,10 +37,21 @@ struct DmaGroupState
     quint64 lockedBytes = 0;
     quint64 memlockLimit = 0; // ~0 = unlimited
     bool capIpcLock = false; // the helper runs as root: type1 skips the RLIMIT_MEMLOCK check
-    bool dirtyTracking = false;
+    bool dirtyTracking = false; // started
     QList<DmaMap> mappings;
+    // DmaBackendInfo: "type1v2" (a container) or "iommufd" (an IOAS); whether dirty tracking can
+    // run (type1: the container's migration capability; iommufd: a dirty-tracking HWPT), the IOAS
+    // and HWPT ids (0 on type1; HWPT 0 = none), the members bound to the iommufd, and why "auto"
+    // fell back to type1v2.
+    QString backend = QStringLiteral("type1v2");
+    bool dirtyTrackingSupported = false;
+    quint32 ioasId = 0;
+    quint32 hwptId = 0;
+    QStringList boundDevices;
+    QString backendNote;
 
     bool isOpen() const { return handle != 0; }
+    bool isIommufd() const { return backend == QLatin1String("iommufd"); }
     bool unlimited() const { return memlockLimit == ~quint64(0); }
     quint64 smallestPageSize() const { return pageSizes ? (pageSizes & (~pageSizes + 1)) : 4096; }
     // GroupInfo's flattened pairs (start0, end0, ... / iova0, size0, ...); false if odd-sized.
@@ -65,13 +77,19 @@ std::optional<quint64> parseIova(const QString &text, QString *error);
 std::optional<quint64> parseSize(const QString &text, QString *error);
 // "4 KiB, 2 MiB, 1 GiB" from an iova_pgsizes bitmap.
 QString pageSizesText(quint64 bitmap);
-// "2 MiB of 64 MiB locked (3%)", "2 MiB locked; RLIMIT_MEMLOCK is unlimited", ...
+// "2 MiB of 64 MiB locked (3%)", "2 MiB locked; RLIMIT_MEMLOCK is unlimited", ...; on iommufd
+// the figure is what this handle pinned (the kernel charges the user, which userspace cannot read).
 QString memlockText(const DmaGroupState &s);
+// The backend in words: "type1v2 container", "iommufd IOAS 5 with dirty-tracking HWPT 6", ...
+QString backendText(const DmaGroupState &s);
+// What dirty tracking means on this handle, and why it cannot run when it cannot.
+QString dirtyTrackingText(const DmaGroupState &s);
 // 0..1000 per mille of the limit, for a gauge; -1 when there is no limit to measure against.
 int memlockPermille(const DmaGroupState &s);
 // "EEXIST: ..." -> "EEXIST"; empty when the text does not start with an errno name.
 QString errnoName(const QString &helperError);
-// The plain sentence for the DMA form's errors the kernel gives: EEXIST, EINVAL, ENOMEM.
+// The plain sentence for the DMA form's errors the kernel gives: EEXIST, EINVAL, ENOMEM, ENOSPC,
+// ENOENT (iommufd unmap), EOPNOTSUPP (no dirty-tracking HWPT), ENOTTY (type1 without dirty tracking).
 QString explainDmaError(const QString &helperError);
 
 } // namespace dma

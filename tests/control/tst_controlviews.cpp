@@ -14,6 +14,7 @@
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -43,6 +44,19 @@ class TestControlViews : public QObject
         s.lockedBytes = 0x200000;
         s.memlockLimit = 64ull << 20;
         s.mappings = {{0x100000, 0x200000}, {0x40000000, 0x1000}};
+        s.dirtyTrackingSupported = true; // type1 with the migration capability
+        return s;
+    }
+    static DmaGroupState iommufdState(bool hwpt)
+    {
+        DmaGroupState s = openState();
+        s.backend = u"iommufd"_s;
+        s.pageSizes = 4096;
+        s.dmaAvail = -1;
+        s.ioasId = 3;
+        s.hwptId = hwpt ? 4 : 0;
+        s.dirtyTrackingSupported = hwpt;
+        s.boundDevices = {u"0000:1b:00.0"_s, u"0000:1b:00.1"_s};
         return s;
     }
 
@@ -118,6 +132,7 @@ private Q_SLOTS:
         QTest::mouseClick(p.openButton(), Qt::LeftButton);
         QCOMPARE(open.size(), 1);
         QCOMPARE(open.first().first().toInt(), 16);
+        QCOMPARE(open.first().at(1).toString(), u"auto"_s); // the default backend
 
         p.setOpened(openState());
         QVERIFY(p.mapButton()->isEnabled() && p.closeButton()->isEnabled() && !p.openButton()->isEnabled());
@@ -193,6 +208,85 @@ private Q_SLOTS:
         QVERIFY(!p.mapButton()->isEnabled());
     }
 
+    // The backend choice: iommufd greyed with the helper's reason where it is unavailable, the
+    // choice sent with Open, the backend in use shown after, and the dirty box saying which.
+    void dmaBackends()
+    {
+        views::DmaPanel p;
+        p.resize(640, 860);
+        QSignalSpy asked(&p, &views::DmaPanel::backendsRequested);
+        p.setTopology(m_t);
+        p.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&p));
+        p.chooseGroup(16);
+        QVERIFY(!asked.isEmpty());
+        QCOMPARE(asked.last().first().toInt(), 16);
+        QCOMPARE(p.backendCombo()->count(), 3);
+        p.chooseBackend(u"iommufd"_s);
+        // An answer for another group is not this one's.
+        p.setBackends(15, {u"type1v2"_s}, u"ENOENT: whatever"_s);
+        QCOMPARE(p.chosenBackend(), u"iommufd"_s);
+        QVERIFY(p.backendNoteText().isEmpty());
+        p.setBackends(16, {u"type1v2"_s}, u"ENOENT: no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)"_s);
+        QVERIFY(!p.iommufdOffered());
+        QCOMPARE(p.chosenBackend(), u"auto"_s); // the greyed entry cannot stay chosen
+        QVERIFY2(p.backendNoteText().contains(u"iommufd is not available for group 16: ENOENT: no /dev/iommu on this kernel (CONFIG_IOMMUFD not set). Auto will use a type1v2 container."_s),
+                 qPrintable(p.backendNoteText()));
+        const QModelIndex fd = p.backendCombo()->model()->index(p.backendCombo()->findData(u"iommufd"_s), 0);
+        QVERIFY(fd.data(Qt::ToolTipRole).toString().contains(u"CONFIG_IOMMUFD not set"_s));
+        QVERIFY(test::saveScreenshot(&p, u"control-dma-backend-unavailable"_s));
+        p.setBackends(16, {u"type1v2"_s, u"iommufd"_s}, QString());
+        QVERIFY(p.iommufdOffered());
+        QVERIFY(p.backendNoteText().isEmpty());
+        p.chooseBackend(u"iommufd"_s);
+        QSignalSpy open(&p, &views::DmaPanel::openRequested);
+        QTest::mouseClick(p.openButton(), Qt::LeftButton);
+        QCOMPARE(open.size(), 1);
+        QCOMPARE(open.first().at(1).toString(), u"iommufd"_s);
+
+        // Open on iommufd with a dirty-tracking HWPT.
+        p.setOpened(iommufdState(true));
+        QVERIFY(!p.backendCombo()->isEnabled());
+        QVERIFY2(p.statusText().startsWith(u"Group 16 is open on iommufd (IOAS 3, HWPT 4), handle 3"_s), qPrintable(p.statusText()));
+        QCOMPARE(p.backendText(), u"iommufd IOAS 3, dirty-tracking HWPT 4 — hardware dirty tracking available"_s);
+        QCOMPARE(p.dirtyTitle(), u"Dirty page tracking (iommufd HWPT)"_s);
+        QVERIFY(p.dirtyNoteText().startsWith(u"Hardware dirty tracking"_s));
+        QVERIFY(p.dirtyStartButton()->isEnabled());
+        QVERIFY(p.hugePagesBox()->isEnabled()); // iommufd takes 2 MiB-aligned huge pages
+        QVERIFY2(p.memlockText().startsWith(u"2 MiB of 64 MiB RLIMIT_MEMLOCK (3%) pinned by this handle"_s), qPrintable(p.memlockText()));
+        QVERIFY(test::saveScreenshot(&p, u"control-dma-iommufd"_s));
+        // An unmap of a typed range; iommufd's ENOENT in plain words.
+        QSignalSpy unmap(&p, &views::DmaPanel::unmapRequested);
+        p.iovaEdit()->setText(u"0x100000"_s);
+        p.sizeEdit()->setText(u"4k"_s);
+        QTest::mouseClick(p.unmapRangeButton(), Qt::LeftButton);
+        QCOMPARE(unmap.size(), 1);
+        QCOMPARE(unmap.first().at(2).toULongLong(), 4096ull);
+        p.showError(u"ENOENT: IOMMU_IOAS_UNMAP [0x100000, 0x100fff] would split the mapping [0x100000, 0x2fffff]; nothing unmapped"_s);
+        QVERIFY(p.errorText().startsWith(u"Nothing was unmapped (ENOENT): iommufd unmaps whole mappings only"_s));
+
+        // No dirty-tracking HWPT (a legacy-mode VT-d unit): Start not offered, and why.
+        p.setOpened(iommufdState(false));
+        QCOMPARE(p.backendText(), u"iommufd IOAS 3, no dirty-tracking HWPT — no hardware dirty tracking"_s);
+        QVERIFY(!p.dirtyStartButton()->isEnabled());
+        QVERIFY(p.dirtyNoteText().contains(u"(EOPNOTSUPP)"_s));
+        QVERIFY(p.dirtyStartButton()->toolTip().contains(u"cannot track dirty pages"_s));
+        p.showError(u"EOPNOTSUPP: this IOMMU cannot track dirty pages"_s);
+        QVERIFY(p.errorText().startsWith(u"This IOMMU cannot track dirty pages (EOPNOTSUPP)"_s));
+        QVERIFY(test::saveScreenshot(&p, u"control-dma-iommufd-no-hwpt"_s));
+
+        // type1v2 after auto fell back: the reason stays in view.
+        DmaGroupState t1 = openState();
+        t1.backendNote = u"iommufd not used: no /dev/iommu on this kernel (CONFIG_IOMMUFD not set)"_s;
+        p.setOpened(t1);
+        QCOMPARE(p.dirtyTitle(), u"Dirty page tracking (type1)"_s);
+        QVERIFY(p.findChild<QLabel *>(u"dmaNote"_s)->text().contains(u"CONFIG_IOMMUFD not set"_s));
+        QVERIFY(p.statusText().contains(u"type1v2 container"_s));
+        p.setClosed();
+        QVERIFY(p.backendCombo()->isEnabled());
+        QCOMPARE(p.dirtyTitle(), u"Dirty page tracking"_s);
+    }
+
     void memlockCases()
     {
         views::DmaPanel p;
@@ -205,6 +299,13 @@ private Q_SLOTS:
         s.capIpcLock = true;
         p.setOpened(s);
         QVERIFY(p.memlockText().contains(u"CAP_IPC_LOCK, which bypasses RLIMIT_MEMLOCK"_s));
+        s.backend = u"iommufd"_s;
+        p.setOpened(s);
+        QCOMPARE(p.memlockText(), u"2 MiB pinned by this handle (iommufd charges the user; this is what this handle pinned); the helper has CAP_IPC_LOCK, so no limit applies"_s);
+        s.capIpcLock = false;
+        s.memlockLimit = ~0ull;
+        p.setOpened(s);
+        QVERIFY(p.memlockText().endsWith(u"; RLIMIT_MEMLOCK is unlimited"_s));
     }
 
     void vfTokenPanel()

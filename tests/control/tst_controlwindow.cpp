@@ -261,9 +261,12 @@ private Q_SLOTS:
         raise(dma);
         QSignalSpy finished(m_w.get(), &gui::MainWindow::actionFinished);
         dma->chooseGroup(17);
+        dma->chooseBackend(u"type1v2"_s);
         QTest::mouseClick(dma->openButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(dma->state().isOpen(), 30000);
         QCOMPARE(dma->state().group, 17);
+        QCOMPARE(dma->state().backend, u"type1v2"_s);
+        QCOMPARE(dma->dirtyTitle(), u"Dirty page tracking (type1)"_s);
         QVERIFY(dma->state().iovaRanges.size() >= 2);
         QCOMPARE(dma->memlockText(), u"0 bytes of 64 MiB locked (0%)"_s);
         QCOMPARE(m_w->iovaPanel()->groupId(), 17); // the IOVA map shows the open group
@@ -311,6 +314,111 @@ private Q_SLOTS:
         QTest::mouseClick(dma->closeButton(), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!dma->state().isOpen(), 30000);
         QVERIFY(!m_w->iovaPanel()->map()->hasDmaOverlay());
+    }
+
+    // Each backend on the demo helper (it has /dev/iommu): iommufd on group 17 (dmar0, a
+    // dirty-tracking HWPT), auto picking it, iommufd unavailable for a group with nothing on VFIO,
+    // and group 4 behind dmar4 (legacy-mode VT-d: no HWPT, so dirty start is EOPNOTSUPP).
+    void dmaBackendsEndToEnd()
+    {
+        views::DmaPanel *dma = m_w->dmaPanel();
+        raise(dma);
+        QSignalSpy finished(m_w.get(), &gui::MainWindow::actionFinished);
+        auto waitFor = [&](qsizetype n) { return QTest::qWaitFor([&] { return finished.size() >= n; }, 30000); };
+        dma->chooseGroup(16); // nothing of it on VFIO: no cdev, so no iommufd
+        QTRY_VERIFY_WITH_TIMEOUT(!dma->backendNoteText().isEmpty(), 30000);
+        QVERIFY(!dma->iommufdOffered());
+        QVERIFY2(dma->backendNoteText().contains(u"iommufd is not available for group 16: ENOENT: no /dev/vfio/devices/vfioN"_s), qPrintable(dma->backendNoteText()));
+        QVERIFY(test::saveScreenshot(dma, u"control-window-dma-no-iommufd"_s));
+
+        dma->chooseGroup(17);
+        QTRY_VERIFY_WITH_TIMEOUT(dma->iommufdOffered() && dma->backendNoteText().isEmpty(), 30000);
+        dma->chooseBackend(u"iommufd"_s);
+        QTest::mouseClick(dma->openButton(), Qt::LeftButton);
+        QVERIFY(waitFor(1));
+        QVERIFY2(finished.last().at(1).toBool(), qPrintable(dma->errorText()));
+        QTRY_VERIFY_WITH_TIMEOUT(dma->state().isOpen(), 30000);
+        const DmaGroupState &s = dma->state();
+        QCOMPARE(s.backend, u"iommufd"_s);
+        QCOMPARE(s.ioasId, 5u);
+        QCOMPARE(s.hwptId, 6u);
+        QVERIFY(s.dirtyTrackingSupported);
+        QCOMPARE(s.boundDevices.size(), 4);
+        QVERIFY2(dma->statusText().startsWith(u"Group 17 is open on iommufd (IOAS 5, HWPT 6)"_s), qPrintable(dma->statusText()));
+        QCOMPARE(dma->dirtyTitle(), u"Dirty page tracking (iommufd HWPT)"_s);
+        QVERIFY2(dma->memlockText().startsWith(u"0 bytes of 64 MiB RLIMIT_MEMLOCK (0%) pinned by this handle"_s), qPrintable(dma->memlockText()));
+        dma->iovaEdit()->setText(u"0x100000"_s);
+        dma->sizeEdit()->setText(u"64k"_s);
+        QTest::mouseClick(dma->mapButton(), Qt::LeftButton);
+        QVERIFY(waitFor(2));
+        QVERIFY2(finished.last().at(1).toBool(), qPrintable(dma->errorText()));
+        QTRY_COMPARE(dma->mappingModel()->rowCount(), 1);
+        QVERIFY(dma->memlockText().startsWith(u"64 KiB of 64 MiB RLIMIT_MEMLOCK"_s));
+        // An unmap that would split the mapping: iommufd's ENOENT, said plainly, nothing unmapped.
+        dma->sizeEdit()->setText(u"4k"_s);
+        QTest::mouseClick(dma->unmapRangeButton(), Qt::LeftButton);
+        QVERIFY(waitFor(3));
+        QVERIFY(!finished.last().at(1).toBool());
+        QVERIFY2(dma->errorText().startsWith(u"Nothing was unmapped (ENOENT)"_s), qPrintable(dma->errorText()));
+        QVERIFY(dma->errorText().contains(u"The kernel said: ENOENT: IOMMU_IOAS_UNMAP"_s));
+        QCOMPARE(dma->mappingModel()->rowCount(), 1);
+        // The HWPT's dirty bitmap: only pages the device wrote, read clears.
+        QTest::mouseClick(dma->dirtyStartButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(dma->state().dirtyTracking, 30000);
+        QTest::mouseClick(dma->bitmapButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(dma->bitmapWidget()->hasBitmap(), 30000);
+        QCOMPARE(dma->bitmapWidget()->bitmap().pages(), 16);
+        QVERIFY(dma->bitmapWidget()->bitmap().dirtyPages() < 16); // not every pinned page, as type1 says
+        QVERIFY(test::saveScreenshot(dma, u"control-window-dma-iommufd"_s));
+        QTest::mouseClick(dma->dirtyStopButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!dma->state().dirtyTracking, 30000);
+        QTest::mouseClick(dma->closeButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!dma->state().isOpen(), 30000);
+
+        // Auto picks iommufd here and says so.
+        dma->chooseBackend(u"auto"_s);
+        const qsizetype before = finished.size();
+        QTest::mouseClick(dma->openButton(), Qt::LeftButton);
+        QVERIFY(waitFor(before + 1));
+        QTRY_VERIFY_WITH_TIMEOUT(dma->state().isOpen(), 30000);
+        QCOMPARE(dma->state().backend, u"iommufd"_s);
+        QVERIFY(m_w->actionLog()->entries().last().changes.join(u'\n').contains(u"on iommufd"_s));
+        QTest::mouseClick(dma->closeButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!dma->state().isOpen(), 30000);
+
+        // Group 4 behind dmar4: iommufd opens, but there is no dirty-tracking HWPT.
+        const ActionLogEntry *bound = apply(bindGroup(4));
+        QVERIFY(bound);
+        QVERIFY2(bound->status == ActionLogEntry::Status::Succeeded, qPrintable(bound->error));
+        raise(dma);
+        dma->chooseGroup(4);
+        QTRY_VERIFY_WITH_TIMEOUT(dma->iommufdOffered(), 30000);
+        dma->chooseBackend(u"iommufd"_s);
+        const qsizetype n4 = finished.size();
+        QTest::mouseClick(dma->openButton(), Qt::LeftButton);
+        QVERIFY(waitFor(n4 + 1));
+        QTRY_VERIFY_WITH_TIMEOUT(dma->state().isOpen(), 30000);
+        QCOMPARE(dma->state().group, 4);
+        QCOMPARE(dma->state().hwptId, 0u);
+        QVERIFY(!dma->state().dirtyTrackingSupported);
+        QVERIFY(!dma->dirtyStartButton()->isEnabled());
+        QVERIFY2(dma->dirtyNoteText().contains(u"cannot track dirty pages"_s), qPrintable(dma->dirtyNoteText()));
+        // Asked all the same (as a script would): the kernel's EOPNOTSUPP, explained.
+        const qsizetype n5 = finished.size();
+        Q_EMIT dma->dirtyStartRequested(dma->state().handle);
+        QVERIFY(waitFor(n5 + 1));
+        QVERIFY(!finished.last().at(1).toBool());
+        QVERIFY2(dma->errorText().startsWith(u"This IOMMU cannot track dirty pages (EOPNOTSUPP)"_s), qPrintable(dma->errorText()));
+        QVERIFY(dma->errorText().contains(u"The kernel said: EOPNOTSUPP: this IOMMU cannot track dirty pages"_s));
+        QVERIFY(!dma->state().dirtyTracking);
+        QVERIFY(test::saveScreenshot(dma, u"control-window-dma-eopnotsupp"_s));
+        QTest::mouseClick(dma->closeButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!dma->state().isOpen(), 30000);
+        ControlAction restore;
+        restore.kind = ActionKind::RestoreGroup;
+        restore.group = 4;
+        const ActionLogEntry *r = apply(restore);
+        QVERIFY(r && r->status == ActionLogEntry::Status::Succeeded);
     }
 
     void readOnlyWithoutHelper()

@@ -16,6 +16,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QStandardItemModel>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -25,6 +26,7 @@ namespace devtopo::views {
 
 namespace {
 const QString kErrorStyle = u"QLabel { color: #a50e0e; background: #fce8e6; border: 1px solid #d93025; padding: 4px; }"_s;
+const QString kWarnStyle = u"QLabel { color: #7a4f01; background: #fef7e0; border: 1px solid #f9ab00; padding: 4px; }"_s;
 const QString kOkStyle = u"QLabel { color: #0d3b17; }"_s;
 } // namespace
 
@@ -45,22 +47,50 @@ DmaPanel::DmaPanel(QWidget *parent) : QWidget(parent)
     top->addWidget(new QLabel(tr("IOMMU group:"), body));
     m_group = new QComboBox(body);
     m_group->setObjectName(u"dmaGroup"_s);
-    m_group->setMinimumContentsLength(28);
+    m_group->setMinimumContentsLength(16); // the backend choice shares the row
     top->addWidget(m_group, 1);
+    m_backend = new QComboBox(body);
+    m_backend->setObjectName(u"dmaBackend"_s);
+    m_backend->addItem(tr("Auto"), u"auto"_s);
+    m_backend->setItemData(0, tr("iommufd where the helper can use it, else a type1v2 container (the reason is shown)"), Qt::ToolTipRole);
+    m_backend->addItem(tr("type1v2 container"), u"type1v2"_s);
+    m_backend->setItemData(1, tr("The legacy VFIO container: /dev/vfio/vfio with VFIO_TYPE1v2_IOMMU"), Qt::ToolTipRole);
+    m_backend->addItem(tr("iommufd IOAS"), u"iommufd"_s);
+    m_backend->setItemData(2, tr("/dev/iommu: every VFIO member's cdev bound, an IOAS, a dirty-tracking HWPT where the IOMMU can"), Qt::ToolTipRole);
+    m_backend->setToolTip(tr("How the group's DMA is set up"));
+    top->addWidget(m_backend);
     m_open = new QPushButton(tr("Open"), body);
     m_open->setObjectName(u"dmaOpen"_s);
-    m_open->setToolTip(tr("Open the group's /dev/vfio node into a new type1v2 container (the group must be viable)"));
+    m_open->setToolTip(tr("Open the group (it must be viable) on the chosen backend"));
     m_close = new QPushButton(tr("Close"), body);
     m_close->setObjectName(u"dmaClose"_s);
     top->addWidget(m_open);
     top->addWidget(m_close);
     layout->addLayout(top);
+    m_backendNote = new QLabel(body);
+    m_backendNote->setObjectName(u"dmaBackendNote"_s);
+    m_backendNote->setWordWrap(true);
+    m_backendNote->setStyleSheet(u"QLabel { color: #5f6368; }"_s);
+    m_backendNote->setVisible(false);
+    layout->addWidget(m_backendNote);
 
     m_status = new QLabel(tr("No group open."), body);
     m_status->setObjectName(u"dmaStatus"_s);
+    m_status->setWordWrap(true);
     layout->addWidget(m_status);
 
     auto *info = new QFormLayout;
+    m_backendInfo = new QLabel(u"—"_s, body);
+    m_backendInfo->setObjectName(u"dmaBackendInfo"_s);
+    m_backendInfo->setWordWrap(true);
+    m_devices = new QLabel(u"—"_s, body);
+    m_devices->setObjectName(u"dmaBoundDevices"_s);
+    m_devices->setWordWrap(true);
+    m_devices->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note = new QLabel(u"—"_s, body);
+    m_note->setObjectName(u"dmaNote"_s);
+    m_note->setWordWrap(true);
+    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_ranges = new QLabel(u"—"_s, body);
     m_ranges->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_pageSizes = new QLabel(u"—"_s, body);
@@ -77,6 +107,9 @@ DmaPanel::DmaPanel(QWidget *parent) : QWidget(parent)
     m_memlock->setWordWrap(true);
     memRow->addWidget(m_gauge);
     memRow->addWidget(m_memlock);
+    info->addRow(tr("Backend:"), m_backendInfo);
+    info->addRow(tr("Bound devices:"), m_devices);
+    info->addRow(tr("Note:"), m_note);
     info->addRow(tr("IOVA ranges:"), m_ranges);
     info->addRow(tr("Page sizes:"), m_pageSizes);
     info->addRow(tr("DMA entries left:"), m_dmaAvail);
@@ -122,6 +155,10 @@ DmaPanel::DmaPanel(QWidget *parent) : QWidget(parent)
     m_unmap = new QPushButton(tr("Unmap selected"), mapsBox);
     m_unmap->setObjectName(u"dmaUnmap"_s);
     buttons->addWidget(m_unmap);
+    m_unmapRange = new QPushButton(tr("Unmap range"), mapsBox);
+    m_unmapRange->setObjectName(u"dmaUnmapRange"_s);
+    m_unmapRange->setToolTip(tr("Unmaps [IOVA, IOVA + size) as typed; iommufd refuses a range that would split a mapping (ENOENT)"));
+    buttons->addWidget(m_unmapRange);
     mapsLayout->addLayout(buttons);
     m_error = new QLabel(mapsBox);
     m_error->setObjectName(u"dmaError"_s);
@@ -137,8 +174,15 @@ DmaPanel::DmaPanel(QWidget *parent) : QWidget(parent)
     mapsLayout->addWidget(m_message);
     layout->addWidget(mapsBox);
 
-    auto *dirtyBox = new QGroupBox(tr("Dirty page tracking (type1)"), body);
+    auto *dirtyBox = new QGroupBox(tr("Dirty page tracking"), body);
+    dirtyBox->setObjectName(u"dmaDirtyBox"_s);
+    m_dirtyBox = dirtyBox;
     auto *dirtyLayout = new QVBoxLayout(dirtyBox);
+    m_dirtyNote = new QLabel(dirtyBox);
+    m_dirtyNote->setObjectName(u"dmaDirtyNote"_s);
+    m_dirtyNote->setWordWrap(true);
+    m_dirtyNote->setVisible(false);
+    dirtyLayout->addWidget(m_dirtyNote);
     auto *dirtyButtons = new QHBoxLayout;
     m_dirtyStart = new QPushButton(tr("Start"), dirtyBox);
     m_dirtyStart->setObjectName(u"dirtyStart"_s);
@@ -160,7 +204,7 @@ DmaPanel::DmaPanel(QWidget *parent) : QWidget(parent)
     connect(m_open, &QPushButton::clicked, this, [this] {
         clearFeedback();
         if (chosenGroup() >= 0)
-            Q_EMIT openRequested(chosenGroup());
+            Q_EMIT openRequested(chosenGroup(), chosenBackend());
     });
     connect(m_close, &QPushButton::clicked, this, [this] {
         clearFeedback();
@@ -171,6 +215,7 @@ DmaPanel::DmaPanel(QWidget *parent) : QWidget(parent)
     connect(m_iova, &QLineEdit::returnPressed, this, &DmaPanel::requestMap);
     connect(m_size, &QLineEdit::returnPressed, this, &DmaPanel::requestMap);
     connect(m_unmap, &QPushButton::clicked, this, &DmaPanel::requestUnmap);
+    connect(m_unmapRange, &QPushButton::clicked, this, &DmaPanel::requestUnmapRange);
     connect(m_dirtyStart, &QPushButton::clicked, this, [this] {
         clearFeedback();
         Q_EMIT dirtyStartRequested(m_state.handle);
@@ -181,7 +226,62 @@ DmaPanel::DmaPanel(QWidget *parent) : QWidget(parent)
     });
     connect(m_bitmapButton, &QPushButton::clicked, this, &DmaPanel::requestBitmap);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DmaPanel::updateEnabled);
-    connect(m_group, &QComboBox::currentIndexChanged, this, &DmaPanel::updateEnabled);
+    connect(m_group, &QComboBox::currentIndexChanged, this, [this] {
+        updateEnabled();
+        if (chosenGroup() >= 0 && chosenGroup() != m_backendsGroup && !m_state.isOpen() && m_readOnly.isEmpty())
+            Q_EMIT backendsRequested(chosenGroup());
+    });
+    connect(m_backend, &QComboBox::currentIndexChanged, this, &DmaPanel::updateEnabled);
+    updateEnabled();
+}
+
+QString DmaPanel::chosenBackend() const
+{
+    return m_backend->currentData().toString();
+}
+
+void DmaPanel::chooseBackend(const QString &backend)
+{
+    const int i = m_backend->findData(backend);
+    if (i >= 0)
+        m_backend->setCurrentIndex(i);
+}
+
+bool DmaPanel::iommufdOffered() const
+{
+    const auto *items = qobject_cast<QStandardItemModel *>(m_backend->model());
+    return items && items->item(m_backend->findData(u"iommufd"_s))->isEnabled();
+}
+
+QString DmaPanel::backendNoteText() const
+{
+    return m_backendNote->isHidden() ? QString() : m_backendNote->text();
+}
+
+void DmaPanel::setBackends(int group, const QStringList &backends, const QString &iommufdReason)
+{
+    if (group != chosenGroup())
+        return; // an answer for a group chosen before
+    m_backendsGroup = group;
+    auto *items = qobject_cast<QStandardItemModel *>(m_backend->model());
+    const int fd = m_backend->findData(u"iommufd"_s);
+    const bool offered = backends.contains(u"iommufd"_s);
+    if (QStandardItem *item = items ? items->item(fd) : nullptr) {
+        item->setEnabled(offered);
+        item->setToolTip(offered ? tr("/dev/iommu: every VFIO member's cdev bound, an IOAS, a dirty-tracking HWPT where the IOMMU can")
+                                 : tr("Not available for group %1: %2").arg(group).arg(iommufdReason));
+    }
+    if (!offered && chosenBackend() == u"iommufd"_s)
+        chooseBackend(u"auto"_s);
+    if (offered) {
+        m_backendNote->clear();
+        m_backendNote->setVisible(false);
+    } else {
+        m_backendNote->setText(tr("iommufd is not available for group %1: %2. Auto will use a type1v2 container.")
+                                   .arg(group)
+                                   .arg(iommufdReason.isEmpty() ? tr("the helper does not offer it") : iommufdReason));
+        m_backendNote->setVisible(true);
+    }
     updateEnabled();
 }
 
@@ -209,6 +309,10 @@ void DmaPanel::setTopology(const Topology &topology)
     }
     chooseGroup(keep);
     updateEnabled();
+    // Drivers may have moved: what the chosen group can be opened on is asked again.
+    m_backendsGroup = -1;
+    if (chosenGroup() >= 0 && !m_state.isOpen() && m_readOnly.isEmpty())
+        Q_EMIT backendsRequested(chosenGroup());
 }
 
 void DmaPanel::setReadOnly(const QString &why)
@@ -242,10 +346,26 @@ void DmaPanel::setOpened(const control::DmaGroupState &state)
     const bool wasOpen = m_state.isOpen() && m_state.group == state.group;
     m_state = state;
     chooseGroup(state.group);
-    m_status->setText(tr("Group %1 is open in its own type1v2 container (handle %2)%3")
+    const QString where = state.isIommufd() ? tr("on iommufd (IOAS %1%2)").arg(state.ioasId).arg(state.hwptId ? tr(", HWPT %1").arg(state.hwptId) : QString())
+                                            : tr("in its own type1v2 container");
+    m_status->setText(tr("Group %1 is open %2, handle %3%4")
                           .arg(state.group)
+                          .arg(where)
                           .arg(state.handle)
                           .arg(state.dirtyTracking ? tr("; dirty tracking is on") : QString()));
+    QString tracking;
+    if (state.isIommufd())
+        tracking = state.dirtyTrackingSupported ? tr("hardware dirty tracking available") : tr("no hardware dirty tracking");
+    else
+        tracking = state.dirtyTrackingSupported ? tr("dirty tracking in software (type1)") : tr("no dirty tracking");
+    m_backendInfo->setText(tr("%1 — %2").arg(control::dma::backendText(state), tracking));
+    m_devices->setText(state.isIommufd() ? (state.boundDevices.isEmpty() ? tr("none") : state.boundDevices.join(u", "_s))
+                                         : tr("— (type1 attaches the group, not single devices)"));
+    m_note->setText(state.backendNote.isEmpty() ? u"—"_s : state.backendNote);
+    m_dirtyBox->setTitle(state.isIommufd() ? tr("Dirty page tracking (iommufd HWPT)") : tr("Dirty page tracking (type1)"));
+    m_dirtyNote->setText(control::dma::dirtyTrackingText(state));
+    m_dirtyNote->setStyleSheet(state.dirtyTrackingSupported ? u"QLabel { color: #5f6368; }"_s : kWarnStyle);
+    m_dirtyNote->setVisible(true);
     QStringList ranges;
     for (const control::DmaRange &r : state.iovaRanges)
         ranges << u"%1  (%2)"_s.arg(fmt::hexRange(r.start, r.end), fmt::rangeSize(r.start, r.end));
@@ -266,6 +386,12 @@ void DmaPanel::setClosed()
 {
     m_state = {};
     m_status->setText(m_readOnly.isEmpty() ? tr("No group open.") : tr("Read-only: %1").arg(m_readOnly));
+    m_backendInfo->setText(u"—"_s);
+    m_devices->setText(u"—"_s);
+    m_note->setText(u"—"_s);
+    m_dirtyBox->setTitle(tr("Dirty page tracking"));
+    m_dirtyNote->clear();
+    m_dirtyNote->setVisible(false);
     m_ranges->setText(u"—"_s);
     m_pageSizes->setText(u"—"_s);
     m_dmaAvail->setText(u"—"_s);
@@ -311,19 +437,45 @@ QString DmaPanel::memlockText() const
     return m_memlock->text();
 }
 
+QString DmaPanel::statusText() const
+{
+    return m_status->text();
+}
+
+QString DmaPanel::backendText() const
+{
+    return m_backendInfo->text();
+}
+
+QString DmaPanel::dirtyTitle() const
+{
+    return m_dirtyBox->title();
+}
+
+QString DmaPanel::dirtyNoteText() const
+{
+    return m_dirtyNote->text();
+}
+
 void DmaPanel::updateEnabled()
 {
     const bool writable = m_readOnly.isEmpty();
     const bool open = m_state.isOpen();
     m_group->setEnabled(!open);
+    m_backend->setEnabled(writable && !open);
     m_open->setEnabled(writable && !open && chosenGroup() >= 0);
     m_close->setEnabled(open);
     m_map->setEnabled(open);
     m_iova->setEnabled(open);
     m_size->setEnabled(open);
-    m_huge->setEnabled(open && (m_state.pageSizes & (quint64(2) << 20)));
+    // iommufd reports only an IOVA alignment; it takes 2 MiB-aligned huge-page buffers all the same.
+    m_huge->setEnabled(open && (m_state.isIommufd() || (m_state.pageSizes & (quint64(2) << 20))));
     m_unmap->setEnabled(open && m_table->selectionModel()->hasSelection());
-    m_dirtyStart->setEnabled(open && !m_state.dirtyTracking);
+    m_unmapRange->setEnabled(open);
+    // Not offered where the kernel would refuse it (the note in the box says why).
+    const bool canTrack = m_state.dirtyTrackingSupported;
+    m_dirtyStart->setEnabled(open && !m_state.dirtyTracking && canTrack);
+    m_dirtyStart->setToolTip(open && !canTrack ? control::dma::dirtyTrackingText(m_state) : QString());
     m_dirtyStop->setEnabled(open && m_state.dirtyTracking);
     m_bitmapButton->setEnabled(open && m_state.dirtyTracking && !m_state.mappings.isEmpty());
 }
@@ -356,6 +508,25 @@ void DmaPanel::requestUnmap()
     const QModelIndex r = rows.first();
     Q_EMIT unmapRequested(m_state.handle, r.data(control::DmaMappingModel::IovaRole).toULongLong(),
                           r.data(control::DmaMappingModel::SizeRole).toULongLong());
+}
+
+void DmaPanel::requestUnmapRange()
+{
+    if (!m_state.isOpen())
+        return;
+    QString error;
+    const auto iova = control::dma::parseIova(m_iova->text(), &error);
+    const auto size = iova ? control::dma::parseSize(m_size->text(), &error) : std::nullopt;
+    if (!iova || !size) {
+        showError(error); // nothing sent
+        return;
+    }
+    if (*size == 0) {
+        showError(tr("size must be more than 0 bytes"));
+        return;
+    }
+    clearFeedback();
+    Q_EMIT unmapRequested(m_state.handle, *iova, *size);
 }
 
 std::pair<quint64, quint64> DmaPanel::mappedSpan() const
