@@ -5,6 +5,7 @@
 
 #include "dbusdevicemigrationclient.h"
 #include "devicemigrationpanel.h"
+#include "dirtybitmapwidget.h"
 #include "helperproxy.h"
 #include "migrationstatediagram.h"
 #include "screenshots.h"
@@ -14,9 +15,12 @@
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
 #include <QDir>
+#include <QGroupBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -88,6 +92,37 @@ public:
     void saveTo(const QString &, Reply<quint64, const QString &> done) override { pending << [done] { done({}, 1, u"x"_s); }; }
     void loadFrom(const QString &, Reply<quint64> done) override { pending << [done] { done({}, 1); }; }
     void reset(Reply<> done) override { pending << [done] { done({}); }; }
+    QList<devmig::IovaSpan> mapped;
+    QList<devmig::IovaSpan> started;
+    int logCalls = 0;
+    QString reportError;
+    void mappedRanges(Reply<const QList<devmig::IovaSpan> &> done) override { pending << [this, done] { done({}, mapped); }; }
+    void dmaLoggingStart(const QList<devmig::IovaSpan> &ranges, quint64, Reply<> done) override
+    {
+        ++logCalls;
+        pending << [this, ranges, done] {
+            started = ranges;
+            st.dmaLogging = true;
+            done({});
+        };
+    }
+    void dmaLoggingReport(quint64, quint64 length, quint64 page, Reply<const QByteArray &> done) override
+    {
+        ++logCalls;
+        pending << [this, length, page, done] {
+            QByteArray bits(qsizetype((length / page + 63) / 64 * 8), '\0');
+            bits[0] = char(0x05); // pages 0 and 2
+            done(reportError, reportError.isEmpty() ? bits : QByteArray());
+        };
+    }
+    void dmaLoggingStop(Reply<> done) override
+    {
+        ++logCalls;
+        pending << [this, done] {
+            st.dmaLogging = false;
+            done({});
+        };
+    }
 };
 
 int precopySamples(const devmig::DeviceMigrationPanel &panel)
@@ -164,6 +199,69 @@ private Q_SLOTS:
         QVERIFY2(panel.messageText().startsWith(u"Not sent: "_s), qPrintable(panel.messageText()));
     }
 
+    // The dirty tracking box against held answers: enabled by the support flag, the group's mapped
+    // ranges asked first (none: said, nothing sent), every logged range reported, errors plain.
+    void dirtyTrackingHeld()
+    {
+        HeldClient client;
+        client.st.dmaLoggingSupported = false;
+        devmig::DeviceMigrationPanel panel(&client);
+        panel.setPollInterval(100000);
+        client.drain();
+        QVERIFY(!panel.logStartButton()->isEnabled());
+        QVERIFY2(panel.dirtyNoteText().contains(u"has no DMA logging"_s), qPrintable(panel.dirtyNoteText()));
+        QVERIFY(!panel.startDirtyTracking());
+        QCOMPARE(client.logCalls, 0);
+
+        client.st.dmaLoggingSupported = true;
+        panel.refresh();
+        client.drain();
+        QVERIFY(panel.logStartButton()->isEnabled());
+        QVERIFY(!panel.logReportButton()->isEnabled() && !panel.logStopButton()->isEnabled());
+        // The group's mapped ranges: none, so nothing is sent.
+        panel.logMappedRadio()->setChecked(true);
+        QVERIFY(!panel.logIovaEdit()->isEnabled());
+        QVERIFY(panel.startDirtyTracking());
+        QVERIFY(!panel.logStartButton()->isEnabled()); // the question is out
+        client.drain();
+        QCOMPARE(client.logCalls, 0);
+        QVERIFY(panel.dirtyMessageIsError());
+        QVERIFY2(panel.dirtyMessageText().startsWith(u"Not sent: the group has no DMA mappings"_s), qPrintable(panel.dirtyMessageText()));
+        // Two mapped ranges: both logged, both reported, the counts cover both.
+        client.mapped = {{0x100000, 0x10000}, {0x400000, 0x4000}};
+        QVERIFY(panel.startDirtyTracking());
+        client.drain();
+        QCOMPARE(client.started, client.mapped);
+        QVERIFY(panel.status().dmaLogging);
+        QVERIFY(panel.logReportButton()->isEnabled() && panel.logStopButton()->isEnabled() && !panel.logStartButton()->isEnabled());
+        QVERIFY(panel.reportDirty());
+        QVERIFY(!panel.logReportButton()->isEnabled());
+        client.drain();
+        QCOMPARE(client.logCalls, 3); // start + one report per range
+        QVERIFY2(panel.dirtyMessageText().startsWith(u"4 of 20 pages written by the device"_s), qPrintable(panel.dirtyMessageText()));
+        QVERIFY(panel.logBitmap()->hasBitmap());
+        QCOMPARE(panel.logBitmap()->bitmap().pages(), 16);
+        QVERIFY(panel.logBitmap()->bitmap().isDirty(2) && !panel.logBitmap()->bitmap().isDirty(1));
+        // The kernel's EOPNOTSUPP (mtty on a real kernel) in plain words, with its text.
+        client.reportError = u"EOPNOTSUPP: VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT: Operation not supported"_s;
+        QVERIFY(panel.reportDirty());
+        client.drain();
+        QVERIFY(panel.dirtyMessageIsError());
+        QVERIFY2(panel.dirtyMessageText().contains(u"cannot report dirty pages"_s), qPrintable(panel.dirtyMessageText()));
+        QVERIFY(panel.dirtyMessageText().contains(u"The helper said: EOPNOTSUPP: "_s));
+        QVERIFY(panel.stopDirtyTracking());
+        client.drain();
+        QVERIFY(!panel.status().dmaLogging);
+        QVERIFY(panel.logStartButton()->isEnabled());
+        // Bad input: said, nothing sent.
+        panel.logRangeRadio()->setChecked(true);
+        panel.logIovaEdit()->setText(u"zz"_s);
+        const int calls = client.logCalls;
+        QVERIFY(!panel.startDirtyTracking());
+        QCOMPARE(client.logCalls, calls);
+        QVERIFY(panel.dirtyMessageText().startsWith(u"Not sent: "_s));
+    }
+
     void panelOverTheDemoHelper()
     {
         m_bus.start(u"dbus-daemon"_s, {u"--session"_s, u"--nofork"_s, u"--nopidfile"_s, u"--print-address=1"_s});
@@ -192,11 +290,54 @@ private Q_SLOTS:
             QSignalSpy finished(&panel, &devmig::DeviceMigrationPanel::finished);
             QSignalSpy progress(&client, &DeviceMigrationClient::progress);
             panel.setPollInterval(100);
-            panel.resize(760, 760);
+            panel.resize(760, 980); // the diagram, the chart and the dirty tracking box, as the dock's scroll area gives them
             panel.show();
             QVERIFY(QTest::qWaitForWindowExposed(&panel));
             QTRY_VERIFY_WITH_TIMEOUT(panel.hasStatus(), 10000);
             QVERIFY2(panel.statusText().contains(u"RUNNING, migration flags STOP_COPY|P2P|PRE_COPY"_s), qPrintable(panel.statusText()));
+
+            // Device dirty tracking on the mlx5-like VF: its group has nothing mapped, so the
+            // mapped-ranges choice is refused here; an IOVA range is logged and the pages the
+            // running device wrote come back.
+            QSignalSpy dirty(&panel, &devmig::DeviceMigrationPanel::dirtyFinished);
+            QVERIFY(panel.status().dmaLoggingSupported);
+            QVERIFY(panel.logStartButton()->isEnabled());
+            panel.logMappedRadio()->setChecked(true);
+            QVERIFY(panel.startDirtyTracking());
+            QTRY_COMPARE_WITH_TIMEOUT(dirty.size(), 1, 10000);
+            QVERIFY2(panel.dirtyMessageText().contains(u"no DMA mappings"_s), qPrintable(panel.dirtyMessageText()));
+            // Unaligned to 64 KiB: the helper's EINVAL, explained.
+            panel.logRangeRadio()->setChecked(true);
+            panel.logIovaEdit()->setText(u"0x101000"_s);
+            panel.logSizeEdit()->setText(u"1M"_s);
+            panel.logPageSizeCombo()->setCurrentIndex(1); // 64 KiB
+            QVERIFY(panel.startDirtyTracking());
+            QTRY_COMPARE_WITH_TIMEOUT(dirty.size(), 2, 10000);
+            QVERIFY(!dirty.last().at(1).toBool());
+            QVERIFY2(panel.dirtyMessageText().contains(u"(EINVAL)"_s) && panel.dirtyMessageText().contains(u"not aligned"_s), qPrintable(panel.dirtyMessageText()));
+            QVERIFY(!panel.status().dmaLogging);
+            panel.logIovaEdit()->setText(u"0x100000"_s);
+            panel.logPageSizeCombo()->setCurrentIndex(0); // 4 KiB
+            QVERIFY(panel.startDirtyTracking());
+            QTRY_COMPARE_WITH_TIMEOUT(dirty.size(), 3, 10000);
+            QVERIFY2(dirty.last().at(1).toBool(), qPrintable(panel.dirtyMessageText()));
+            QTRY_VERIFY_WITH_TIMEOUT(panel.status().dmaLogging && !panel.isLogBusy(), 10000);
+            QVERIFY(panel.logReportButton()->isEnabled());
+            QTest::qWait(300); // the running device writes
+            QTest::mouseClick(panel.logReportButton(), Qt::LeftButton);
+            QTRY_COMPARE_WITH_TIMEOUT(dirty.size(), 4, 10000);
+            QVERIFY2(dirty.last().at(1).toBool(), qPrintable(panel.dirtyMessageText()));
+            QVERIFY(panel.logBitmap()->hasBitmap());
+            QCOMPARE(panel.logBitmap()->bitmap().pages(), 256);
+            const int written = panel.logBitmap()->bitmap().dirtyPages();
+            QVERIFY2(written > 0 && written < 256, qPrintable(panel.dirtyMessageText()));
+            QVERIFY(panel.dirtyMessageText().startsWith(QString::number(written) + u" of 256 pages written by the device"_s));
+            QVERIFY(test::saveScreenshot(&panel, u"devicemigration-panel-dirty"_s));
+            QTest::mouseClick(panel.logStopButton(), Qt::LeftButton);
+            QTRY_COMPARE_WITH_TIMEOUT(dirty.size(), 5, 10000);
+            QVERIFY(dirty.last().at(1).toBool());
+            QTRY_VERIFY_WITH_TIMEOUT(!panel.status().dmaLogging && panel.hasStatus() && !panel.isLogBusy(), 10000);
+            QVERIFY(panel.logStartButton()->isEnabled());
             QVERIFY(panel.moveTo(u"PRE_COPY"_s));
             QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
             QVERIFY2(finished.last().at(1).toBool(), qPrintable(finished.last().at(2).toString()));
@@ -215,10 +356,10 @@ private Q_SLOTS:
             QVERIFY2(panel.plannedPathText().startsWith(u"PRE_COPY -> RUNNING -> RUNNING_P2P -> STOP -> RESUMING"_s), qPrintable(panel.plannedPathText()));
             QVERIFY(test::saveScreenshot(&panel, u"devicemigration-panel"_s));
             // A wide dock puts the chart beside the diagram.
-            panel.resize(1280, 560);
+            panel.resize(1280, 780);
             QVERIFY(test::saveScreenshot(&panel, u"devicemigration-panel-wide"_s));
             QVERIFY(panel.diagram()->geometry().right() < panel.findChild<QChartView *>()->geometry().left());
-            panel.resize(760, 760);
+            panel.resize(760, 980);
             combo->setCurrentText(u"STOP_COPY"_s);
             QVERIFY(panel.moveTo(u"STOP_COPY"_s));
             QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 10000);

@@ -242,4 +242,51 @@ void DBusDeviceMigrationClient::reset(Reply<> done)
     watch(m_helper->ResetMigrationDevice(m_device), [done](QDBusPendingCallWatcher *w) { done(errorOf(*w)); });
 }
 
+void DBusDeviceMigrationClient::mappedRanges(Reply<const QList<IovaSpan> &> done)
+{
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, {}); });
+    watch(m_helper->GroupInfo(m_group), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<int, QList<qulonglong>, qulonglong, int, qulonglong, qulonglong, bool, QList<qulonglong>> r = *w;
+        if (r.isError())
+            return done(errorOf(r), {});
+        const QList<qulonglong> flat = r.argumentAt<7>();
+        if (flat.size() % 2)
+            return done(u"EPROTO: the helper's GroupInfo answer has unpaired mappings"_s, {});
+        QList<IovaSpan> spans;
+        for (qsizetype i = 0; i + 1 < flat.size(); i += 2)
+            spans << IovaSpan{flat[i], flat[i + 1]};
+        done({}, spans);
+    });
+}
+
+void DBusDeviceMigrationClient::dmaLoggingStart(const QList<IovaSpan> &ranges, quint64 pageSize, Reply<> done)
+{
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e); });
+    QList<qulonglong> flat;
+    for (const IovaSpan &r : ranges)
+        flat << r.iova << r.length;
+    qCInfo(lcDevMigViews).noquote() << "-> DmaLoggingStart" << m_deviceName << ranges.size() << "ranges, page" << pageSize;
+    watch(m_helper->DmaLoggingStart(m_device, flat, pageSize), [done](QDBusPendingCallWatcher *w) { done(errorOf(*w)); });
+}
+
+void DBusDeviceMigrationClient::dmaLoggingReport(quint64 iova, quint64 length, quint64 pageSize, Reply<const QByteArray &> done)
+{
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e, {}); });
+    watch(m_helper->DmaLoggingReport(m_device, iova, length, pageSize), [done](QDBusPendingCallWatcher *w) {
+        QDBusPendingReply<QByteArray> r = *w;
+        done(errorOf(r), r.isError() ? QByteArray() : r.value());
+    });
+}
+
+void DBusDeviceMigrationClient::dmaLoggingStop(Reply<> done)
+{
+    if (QString e; !usable(&e))
+        return later([done, e] { done(e); });
+    qCInfo(lcDevMigViews).noquote() << "-> DmaLoggingStop" << m_deviceName;
+    watch(m_helper->DmaLoggingStop(m_device), [done](QDBusPendingCallWatcher *w) { done(errorOf(*w)); });
+}
+
 } // namespace devtopo::devmig

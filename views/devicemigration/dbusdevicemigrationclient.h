@@ -40,6 +40,10 @@ public:
     void saveTo(const QString &path, Reply<quint64, const QString &> done) override;
     void loadFrom(const QString &path, Reply<quint64> done) override;
     void reset(Reply<> done) override;
+    void mappedRanges(Reply<const QList<IovaSpan> &> done) override;
+    void dmaLoggingStart(const QList<IovaSpan> &ranges, quint64 pageSize, Reply<> done) override;
+    void dmaLoggingReport(quint64 iova, quint64 length, quint64 pageSize, Reply<const QByteArray &> done) override;
+    void dmaLoggingStop(Reply<> done) override;
 
 private:
     void watch(const QDBusPendingCall &call, std::function<void(QDBusPendingCallWatcher *)> then);

@@ -6,6 +6,8 @@
 // from the event loop and never from inside the call. A walk reports each arc through progress().
 // Destroying the client drops the answers still outstanding (their callbacks never run).
 
+#include <QByteArray>
+#include <QList>
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -33,6 +35,14 @@ struct PrecopySample
     quint64 stopCopyBytes = 0;
 };
 
+// One IOVA range for device DMA logging: [iova, iova + length).
+struct IovaSpan
+{
+    quint64 iova = 0;
+    quint64 length = 0;
+    bool operator==(const IovaSpan &) const = default;
+};
+
 class DeviceMigrationClient : public QObject
 {
     Q_OBJECT
@@ -51,6 +61,13 @@ public:
     virtual void saveTo(const QString &path, Reply<quint64 /*bytes*/, const QString & /*sha256*/> done) = 0;
     virtual void loadFrom(const QString &path, Reply<quint64 /*bytes*/> done) = 0;
     virtual void reset(Reply<> done) = 0;
+    // Device dirty tracking (VFIO_DEVICE_FEATURE_DMA_LOGGING_*). mappedRanges: the DMA mappings of
+    // the device's group as its container has them now (QEMU logs exactly those).
+    virtual void mappedRanges(Reply<const QList<IovaSpan> &> done) = 0;
+    virtual void dmaLoggingStart(const QList<IovaSpan> &ranges, quint64 pageSize, Reply<> done) = 0;
+    // bitmap: bit n of little-endian u64 words = page n of [iova, iova + length); read clears.
+    virtual void dmaLoggingReport(quint64 iova, quint64 length, quint64 pageSize, Reply<const QByteArray &> done) = 0;
+    virtual void dmaLoggingStop(Reply<> done) = 0;
 
 Q_SIGNALS:
     // operation "migration-state"; message "RUNNING -> RUNNING_P2P" (the arc being taken, done of

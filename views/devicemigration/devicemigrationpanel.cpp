@@ -1,12 +1,18 @@
 #include "devicemigrationpanel.h"
 
 #include "devmigviewslogging.h"
+#include "dirtybitmapwidget.h"
+#include "dmastate.h"
+#include "models/format.h"
 #include "migrationstatediagram.h"
 
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QGroupBox>
+#include <QLineEdit>
+#include <QRadioButton>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegendMarker>
@@ -25,6 +31,7 @@ namespace devtopo::devmig {
 namespace {
 
 constexpr int kMaxSamples = 4 * 3600 * 2; // two hours at 4 Hz; older samples scroll out
+constexpr int kMaxDrawnPages = 65536; // a bigger report is counted, not drawn
 
 double mib(quint64 bytes)
 {
@@ -127,6 +134,7 @@ DeviceMigrationPanel::DeviceMigrationPanel(DeviceMigrationClient *client, QWidge
     fileRow->addWidget(m_reset);
     fileRow->addStretch();
     layout->addLayout(fileRow);
+    layout->addWidget(buildDirtyBox());
 
     auto *progressRow = new QHBoxLayout;
     m_progress = new QProgressBar(this);
@@ -241,6 +249,268 @@ void DeviceMigrationPanel::updateButtons()
     m_reset->setEnabled(free);
     m_save->setToolTip(vfiomig::isSavingState(State(m_status.state)) ? QString() : tr("Save needs PRE_COPY, PRE_COPY_P2P or STOP_COPY"));
     m_load->setToolTip(State(m_status.state) == State::Resuming ? QString() : tr("Load needs RESUMING"));
+    updateDirtyControls();
+}
+
+QWidget *DeviceMigrationPanel::buildDirtyBox()
+{
+    m_logBox = new QGroupBox(tr("Device dirty tracking"), this);
+    m_logBox->setObjectName(u"deviceDirtyBox"_s);
+    auto *box = new QVBoxLayout(m_logBox);
+    m_logNote = new QLabel(m_logBox);
+    m_logNote->setObjectName(u"logNote"_s);
+    m_logNote->setWordWrap(true);
+    m_logNote->setTextFormat(Qt::PlainText);
+    m_logNote->setStyleSheet(u"color: #5f6368"_s);
+    box->addWidget(m_logNote);
+    auto *over = new QHBoxLayout;
+    m_logMapped = new QRadioButton(tr("the group's mapped ranges"), m_logBox);
+    m_logMapped->setObjectName(u"logMapped"_s);
+    m_logMapped->setToolTip(tr("Every DMA mapping of the device's group, as its container has them when Start is pressed (what QEMU logs)"));
+    m_logRange = new QRadioButton(tr("IOVA"), m_logBox);
+    m_logRange->setObjectName(u"logRange"_s);
+    m_logRange->setChecked(true);
+    m_logIova = new QLineEdit(u"0x100000"_s, m_logBox);
+    m_logIova->setObjectName(u"logIova"_s);
+    m_logIova->setToolTip(tr("Hexadecimal, aligned to the page size"));
+    m_logIova->setMinimumWidth(m_logIova->fontMetrics().horizontalAdvance(u"0x00000000000000"_s) + 12);
+    m_logSize = new QLineEdit(u"1M"_s, m_logBox);
+    m_logSize->setObjectName(u"logSize"_s);
+    m_logSize->setToolTip(tr("With units: 4k, 2M, 1G (binary), or bytes"));
+    m_logSize->setMaximumWidth(m_logSize->fontMetrics().horizontalAdvance(u"0000 MiB"_s) + 16);
+    m_logPage = new QComboBox(m_logBox);
+    m_logPage->setObjectName(u"logPageSize"_s);
+    for (quint64 page : {quint64(4096), quint64(64) << 10, quint64(2) << 20})
+        m_logPage->addItem(fmt::byteSize(page), page);
+    m_logPage->setToolTip(tr("The granule the device logs (and reports) dirty pages in"));
+    over->addWidget(new QLabel(tr("Over"), m_logBox));
+    over->addWidget(m_logMapped);
+    over->addWidget(m_logRange);
+    over->addWidget(m_logIova, 1);
+    over->addWidget(new QLabel(tr("size"), m_logBox));
+    over->addWidget(m_logSize);
+    over->addWidget(new QLabel(tr("pages of"), m_logBox));
+    over->addWidget(m_logPage);
+    box->addLayout(over);
+    auto *buttons = new QHBoxLayout;
+    m_logStart = new QPushButton(tr("Start"), m_logBox);
+    m_logStart->setObjectName(u"logStart"_s);
+    m_logReport = new QPushButton(tr("Report"), m_logBox);
+    m_logReport->setObjectName(u"logReport"_s);
+    m_logReport->setToolTip(tr("Reads (and clears) the pages the device wrote in the logged ranges"));
+    m_logStop = new QPushButton(tr("Stop"), m_logBox);
+    m_logStop->setObjectName(u"logStop"_s);
+    buttons->addWidget(m_logStart);
+    buttons->addWidget(m_logReport);
+    buttons->addWidget(m_logStop);
+    buttons->addStretch();
+    box->addLayout(buttons);
+    m_logMessage = new QLabel(m_logBox);
+    m_logMessage->setObjectName(u"logMessage"_s);
+    m_logMessage->setWordWrap(true);
+    m_logMessage->setTextFormat(Qt::PlainText);
+    m_logMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->addWidget(m_logMessage);
+    m_logBitmap = new views::DirtyBitmapWidget(m_logBox);
+    m_logBitmap->setObjectName(u"deviceDirtyBitmap"_s);
+    box->addWidget(m_logBitmap);
+
+    connect(m_logStart, &QPushButton::clicked, this, &DeviceMigrationPanel::startDirtyTracking);
+    connect(m_logReport, &QPushButton::clicked, this, &DeviceMigrationPanel::reportDirty);
+    connect(m_logStop, &QPushButton::clicked, this, &DeviceMigrationPanel::stopDirtyTracking);
+    connect(m_logRange, &QRadioButton::toggled, this, &DeviceMigrationPanel::updateDirtyControls);
+    return m_logBox;
+}
+
+void DeviceMigrationPanel::updateDirtyControls()
+{
+    if (!m_logBox)
+        return;
+    const bool supported = m_hasStatus && m_status.dmaLoggingSupported;
+    const bool on = m_status.dmaLogging;
+    const bool free = supported && !m_busy && !m_logBusy;
+    for (QWidget *w : std::initializer_list<QWidget *>{m_logMapped, m_logRange, m_logPage})
+        w->setEnabled(free && !on);
+    m_logIova->setEnabled(free && !on && m_logRange->isChecked());
+    m_logSize->setEnabled(free && !on && m_logRange->isChecked());
+    m_logStart->setEnabled(free && !on);
+    m_logReport->setEnabled(free && on && !m_logRanges.isEmpty());
+    m_logStop->setEnabled(free && on);
+    if (!m_hasStatus)
+        m_logNote->setText(tr("Asking whether the device logs its own DMA…"));
+    else if (!supported)
+        m_logNote->setText(tr("%1's driver has no DMA logging (VFIO_DEVICE_FEATURE_DMA_LOGGING): the device cannot track the pages it writes. "
+                              "The IOMMU's dirty tracking (DMA panel) works for any device.").arg(m_status.device));
+    else if (on && m_logRanges.isEmpty())
+        m_logNote->setText(tr("DMA logging is on (started elsewhere): Stop ends it; start it here to report."));
+    else if (on)
+        m_logNote->setText((m_logRanges.size() == 1 ? tr("The device logs its DMA writes over %1 in %2 pages; Report reads and clears them.")
+                                                     .arg(fmt::hexRange(m_logRanges.first().iova, m_logRanges.first().iova + m_logRanges.first().length - 1))
+                                               : tr("The device logs its DMA writes over %1 ranges in %2 pages; Report reads and clears them.")
+                                                     .arg(m_logRanges.size()))
+                               .arg(fmt::byteSize(m_logPageSize)));
+    else
+        m_logNote->setText(tr("The device can log the pages it writes by DMA (VFIO_DEVICE_FEATURE_DMA_LOGGING), as a migration's pre-copy needs."));
+}
+
+QString DeviceMigrationPanel::dirtyMessageText() const
+{
+    return m_logMessage->text();
+}
+
+QString DeviceMigrationPanel::dirtyNoteText() const
+{
+    return m_logNote->text();
+}
+
+void DeviceMigrationPanel::sayDirty(const QString &text, bool error)
+{
+    m_logError = error;
+    m_logMessage->setText(text);
+    m_logMessage->setStyleSheet(error ? u"color: #b00020"_s : QString());
+}
+
+QString DeviceMigrationPanel::explainLoggingError(const QString &helperError)
+{
+    const QString e = control::dma::errnoName(helperError);
+    QString plain;
+    if (e == u"ENOTTY"_s)
+        plain = tr("The device's driver has no DMA logging (ENOTTY).");
+    else if (e == u"EOPNOTSUPP"_s)
+        plain = tr("The driver took the request but cannot do it (EOPNOTSUPP): some drivers (the mtty sample on a real kernel) "
+                   "accept DMA logging yet cannot report dirty pages. Use the IOMMU's dirty tracking in the DMA panel instead.");
+    else if (e == u"EINVAL"_s)
+        plain = tr("The range or page size was refused (EINVAL): ranges must be aligned to the page size, must not overlap, and a report "
+                   "must lie inside one logged range.");
+    else if (e == u"E2BIG"_s)
+        plain = tr("Too much at once (E2BIG): too many ranges, or too many pages in one report.");
+    else if (e == u"EEXIST"_s || e == u"EBUSY"_s)
+        plain = tr("DMA logging is already running on this device (%1): stop it first.").arg(e);
+    else if (e == u"ENOMEM"_s)
+        plain = tr("The device cannot track that much (ENOMEM): log a smaller range or larger pages.");
+    return plain.isEmpty() ? helperError : tr("%1\nThe helper said: %2").arg(plain, helperError);
+}
+
+void DeviceMigrationPanel::concludeDirty(const QString &operation, const QString &error, const QString &success)
+{
+    m_logBusy = false;
+    const bool ok = error.isEmpty();
+    const QString text = ok ? success : explainLoggingError(error);
+    sayDirty(text, !ok);
+    updateDirtyControls();
+    Q_EMIT dirtyFinished(operation, ok, text);
+}
+
+bool DeviceMigrationPanel::startDirtyTracking()
+{
+    if (!m_client || m_busy || m_logBusy || !m_hasStatus || !m_status.dmaLoggingSupported || m_status.dmaLogging)
+        return false;
+    const quint64 page = m_logPage->currentData().toULongLong();
+    if (m_logMapped->isChecked()) {
+        m_logBusy = true;
+        updateDirtyControls();
+        sayDirty(tr("Asking for the group's DMA mappings…"), false);
+        m_client->mappedRanges(guarded(this, [this, page](const QString &e, const QList<IovaSpan> &spans) {
+            if (!e.isEmpty())
+                return concludeDirty(u"log-start"_s, e, {});
+            if (spans.isEmpty()) {
+                // Nothing to log: said here, nothing sent.
+                m_logBusy = false;
+                sayDirty(tr("Not sent: the group has no DMA mappings to log (nothing is mapped in its container). Give an IOVA range instead."), true);
+                updateDirtyControls();
+                Q_EMIT dirtyFinished(u"log-start"_s, false, dirtyMessageText());
+                return;
+            }
+            startLogging(spans, page);
+        }));
+        return true;
+    }
+    QString error;
+    const auto iova = control::dma::parseIova(m_logIova->text(), &error);
+    const auto size = iova ? control::dma::parseSize(m_logSize->text(), &error) : std::nullopt;
+    if (!iova || !size || *size == 0) {
+        sayDirty(tr("Not sent: %1").arg(error.isEmpty() ? tr("the size must be more than 0 bytes") : error), true);
+        return false;
+    }
+    m_logBusy = true;
+    startLogging({IovaSpan{*iova, *size}}, page);
+    return true;
+}
+
+void DeviceMigrationPanel::startLogging(const QList<IovaSpan> &ranges, quint64 pageSize)
+{
+    updateDirtyControls();
+    QStringList where;
+    for (const IovaSpan &r : ranges)
+        where << fmt::hexRange(r.iova, r.iova + r.length - 1);
+    sayDirty(tr("Starting DMA logging over %1…").arg(where.join(u", "_s)), false);
+    qCInfo(lcDevMigViews).noquote() << "DMA logging start on" << m_status.device << where.join(u", "_s);
+    m_client->dmaLoggingStart(ranges, pageSize, guarded(this, [this, ranges, pageSize, where](const QString &e) {
+        if (e.isEmpty()) {
+            m_logRanges = ranges;
+            m_logPageSize = pageSize;
+            m_status.dmaLogging = true;
+            m_logBitmap->clear();
+        }
+        concludeDirty(u"log-start"_s, e, tr("DMA logging started over %1 in %2 pages.").arg(where.join(u", "_s), fmt::byteSize(pageSize)));
+        refresh(); // the helper's word on the logging flag
+    }));
+}
+
+bool DeviceMigrationPanel::reportDirty()
+{
+    if (!m_client || m_busy || m_logBusy || !m_status.dmaLogging || m_logRanges.isEmpty())
+        return false;
+    m_logBusy = true;
+    updateDirtyControls();
+    reportFrom(0, 0, 0);
+    return true;
+}
+
+// One report per logged range (a report must lie inside one), in turn; the picture is the first
+// range's, the counts cover all of them.
+void DeviceMigrationPanel::reportFrom(int index, int dirty, int pages)
+{
+    if (!m_client)
+        return;
+    if (index >= m_logRanges.size()) {
+        const QString more = m_logRanges.size() > 1 ? tr(" in %1 ranges (the picture shows the first)").arg(m_logRanges.size()) : QString();
+        return concludeDirty(u"log-report"_s, {}, tr("%1 of %2 pages written by the device since the last report%3.").arg(dirty).arg(pages).arg(more));
+    }
+    const IovaSpan r = m_logRanges.at(index);
+    m_client->dmaLoggingReport(r.iova, r.length, m_logPageSize, guarded(this, [this, index, dirty, pages, r](const QString &e, const QByteArray &bits) {
+        if (!e.isEmpty())
+            return concludeDirty(u"log-report"_s, e, {});
+        control::DirtyBitmapData b;
+        b.iova = r.iova;
+        b.size = r.length;
+        b.pageSize = m_logPageSize;
+        b.bits = bits;
+        if (index == 0) {
+            if (b.pages() <= kMaxDrawnPages)
+                m_logBitmap->setBitmap(b);
+            else
+                m_logBitmap->clear();
+        }
+        reportFrom(index + 1, dirty + b.dirtyPages(), pages + b.pages());
+    }));
+}
+
+bool DeviceMigrationPanel::stopDirtyTracking()
+{
+    if (!m_client || m_busy || m_logBusy || !m_status.dmaLogging)
+        return false;
+    m_logBusy = true;
+    updateDirtyControls();
+    m_client->dmaLoggingStop(guarded(this, [this](const QString &e) {
+        if (e.isEmpty()) {
+            m_status.dmaLogging = false;
+            m_logRanges.clear();
+        }
+        concludeDirty(u"log-stop"_s, e, tr("DMA logging stopped."));
+        refresh();
+    }));
+    return true;
 }
 
 void DeviceMigrationPanel::refresh()

@@ -5,6 +5,9 @@
 // the stop-copy size (polled), and save/load of the device state to a file. Everything goes
 // through a DeviceMigrationClient, asynchronously: while a call is out the buttons are disabled
 // and the helper's progress is shown; polls skip a tick rather than pile up behind a slow answer.
+// A "Device dirty tracking" box drives the device's own DMA logging (start over the group's
+// mapped ranges or one IOVA range with a page size, report as a picture, stop) where the driver
+// has it, and says plainly why not where it does not.
 
 #include "devicemigrationclient.h"
 #include "migrationstate.h"
@@ -18,6 +21,9 @@
 
 class QBoxLayout;
 class QComboBox;
+class QGroupBox;
+class QLineEdit;
+class QRadioButton;
 class QLabel;
 class QLineSeries;
 class QChart;
@@ -25,6 +31,10 @@ class QChartView;
 class QProgressBar;
 class QPushButton;
 class QValueAxis;
+
+namespace devtopo::views {
+class DirtyBitmapWidget;
+}
 
 namespace devtopo::devmig {
 
@@ -50,6 +60,24 @@ public:
     bool isPolling() const { return m_polling; }
     int pollsSent() const { return m_pollsSent; }
     MigrationStateDiagram *diagram() const { return m_diagram; }
+    // Device dirty tracking.
+    QGroupBox *dirtyBox() const { return m_logBox; }
+    QRadioButton *logMappedRadio() const { return m_logMapped; }
+    QRadioButton *logRangeRadio() const { return m_logRange; }
+    QLineEdit *logIovaEdit() const { return m_logIova; }
+    QLineEdit *logSizeEdit() const { return m_logSize; }
+    QComboBox *logPageSizeCombo() const { return m_logPage; }
+    QPushButton *logStartButton() const { return m_logStart; }
+    QPushButton *logReportButton() const { return m_logReport; }
+    QPushButton *logStopButton() const { return m_logStop; }
+    views::DirtyBitmapWidget *logBitmap() const { return m_logBitmap; }
+    QString dirtyMessageText() const;
+    bool dirtyMessageIsError() const { return m_logError; }
+    QString dirtyNoteText() const;
+    const QList<IovaSpan> &loggedRanges() const { return m_logRanges; }
+    bool isLogBusy() const { return m_logBusy; }
+    // The plain sentence for the helper's DMA logging refusals (ENOTTY, EOPNOTSUPP, EINVAL, ...).
+    static QString explainLoggingError(const QString &helperError);
     // The dock's scroll area sizes the panel by its height for the width, which the layout answers
     // with the preferred height: a short dock would scroll even where the minimum fits.
     int heightForWidth(int) const override { return minimumSizeHint().height(); }
@@ -63,6 +91,10 @@ public Q_SLOTS:
     bool loadFrom(const QString &path);
     bool resetDevice();
     void pollOnce();
+    // Each returns false when nothing was sent (busy, not supported, bad input: said in the box).
+    bool startDirtyTracking();
+    bool reportDirty();
+    bool stopDirtyTracking();
 
 Q_SIGNALS:
     void busyChanged(bool busy);
@@ -71,6 +103,8 @@ Q_SIGNALS:
     void finished(const QString &operation, bool ok, const QString &message);
     void refreshed();
     void sampled();
+    // A DMA logging call was answered. operation: "log-start", "log-report", "log-stop".
+    void dirtyFinished(const QString &operation, bool ok, const QString &message);
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
@@ -83,6 +117,12 @@ private:
     // Ends a user call: shows the outcome, refreshes, then frees the buttons and says finished().
     void conclude(const QString &operation, const QString &error, const QString &success);
     void addSample(const PrecopySample &s);
+    QWidget *buildDirtyBox();
+    void updateDirtyControls();
+    void sayDirty(const QString &text, bool error);
+    void concludeDirty(const QString &operation, const QString &error, const QString &success);
+    void startLogging(const QList<IovaSpan> &ranges, quint64 pageSize);
+    void reportFrom(int index, int dirty, int pages);
 
     QPointer<DeviceMigrationClient> m_client; // the window may drop it before the panel goes
     DeviceMigrationStatus m_status;
@@ -113,6 +153,23 @@ private:
     QTimer m_poll;
     QElapsedTimer m_clock;
     QList<PrecopySample> m_samples;
+
+    QGroupBox *m_logBox = nullptr;
+    QLabel *m_logNote = nullptr;
+    QRadioButton *m_logMapped = nullptr;
+    QRadioButton *m_logRange = nullptr;
+    QLineEdit *m_logIova = nullptr;
+    QLineEdit *m_logSize = nullptr;
+    QComboBox *m_logPage = nullptr;
+    QPushButton *m_logStart = nullptr;
+    QPushButton *m_logReport = nullptr;
+    QPushButton *m_logStop = nullptr;
+    QLabel *m_logMessage = nullptr;
+    views::DirtyBitmapWidget *m_logBitmap = nullptr;
+    bool m_logBusy = false;
+    bool m_logError = false;
+    QList<IovaSpan> m_logRanges; // what this panel started logging over
+    quint64 m_logPageSize = 0;
 };
 
 } // namespace devtopo::devmig
