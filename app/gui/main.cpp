@@ -3,6 +3,7 @@
 #include "applogging.h"
 #include "helperclient.h"
 #include "mainwindow.h"
+#include "migrationpanel.h"
 
 #ifdef DEVTOPO_HAVE_SIM
 #include "demoroot.h"
@@ -20,11 +21,11 @@ namespace {
 
 // Renders the window once the scan is in and quits: for the README and for checking a layout
 // without a display (QT_QPA_PLATFORM=offscreen).
-void arrangeScreenshot(devtopo::gui::MainWindow *window, const QString &file)
+void arrangeScreenshot(devtopo::gui::MainWindow *window, const QString &file, int delayMs)
 {
-    QObject::connect(window, &devtopo::gui::MainWindow::topologyLoaded, window, [window, file] {
+    QObject::connect(window, &devtopo::gui::MainWindow::topologyLoaded, window, [window, file, delayMs] {
         // Let the layout settle (column widths, docks) before grabbing.
-        QTimer::singleShot(300, window, [window, file] {
+        QTimer::singleShot(delayMs, window, [window, file] {
             const bool ok = window->grab().save(file);
             if (!ok)
                 std::fprintf(stderr, "devtopo: could not write %s\n", qPrintable(file));
@@ -60,7 +61,15 @@ int main(int argc, char *argv[])
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("Save the window to a PNG once the scan is done, then quit."),
                                         QStringLiteral("png"));
-    parser.addOptions({demo, root, snapshot, screenshot});
+    const QCommandLineOption screenshotDelay(QStringLiteral("screenshot-delay"),
+                                             QStringLiteral("With --screenshot: wait this long after the scan (default 300)."),
+                                             QStringLiteral("ms"), QStringLiteral("300"));
+    const QCommandLineOption qmp(QStringLiteral("qmp"), QStringLiteral("Watch the VM behind this QMP socket (VM migration tab)."),
+                                 QStringLiteral("socket"));
+    const QCommandLineOption demoVm(QStringLiteral("demo-vm"),
+                                    QStringLiteral("Start a simulated VM migration: converging or non-converging (VM migration tab)."),
+                                    QStringLiteral("scenario"));
+    parser.addOptions({demo, root, snapshot, screenshot, screenshotDelay, qmp, demoVm});
     parser.addPositionalArgument(QStringLiteral("path"), QStringLiteral("A root directory, snapshot or capture to open."),
                                  QStringLiteral("[path]"));
     parser.process(app);
@@ -72,9 +81,37 @@ int main(int argc, char *argv[])
         return 2;
     }
 
+    if (parser.isSet(qmp) && parser.isSet(demoVm)) {
+        std::fprintf(stderr, "devtopo: give one of --qmp and --demo-vm\n");
+        return 2;
+    }
+    const QString vmScenario = parser.value(demoVm);
+    if (parser.isSet(demoVm) && vmScenario != QStringLiteral("converging") && vmScenario != QStringLiteral("non-converging")) {
+        std::fprintf(stderr, "devtopo: --demo-vm takes converging or non-converging\n");
+        return 2;
+    }
+    bool delayOk = false;
+    const int delayMs = parser.value(screenshotDelay).toInt(&delayOk);
+    if (!delayOk || delayMs < 0) {
+        std::fprintf(stderr, "devtopo: --screenshot-delay takes milliseconds\n");
+        return 2;
+    }
+
     devtopo::gui::MainWindow window;
     if (parser.isSet(screenshot))
-        arrangeScreenshot(&window, parser.value(screenshot));
+        arrangeScreenshot(&window, parser.value(screenshot), delayMs);
+    // The VM side is independent of which PCI host is on screen.
+    if (parser.isSet(qmp)) {
+        window.showVmMigration();
+        window.vmMigrationPanel()->connectTo(parser.value(qmp));
+    } else if (parser.isSet(demoVm)) {
+        window.showVmMigration();
+        QString error;
+        if (!window.vmMigrationPanel()->startDemo(vmScenario, 1.0, &error)) {
+            std::fprintf(stderr, "devtopo: cannot start the demo VM: %s\n", qPrintable(error));
+            return 1;
+        }
+    }
 
     QString path = QStringLiteral("/");
     QString label;

@@ -4,6 +4,7 @@
 #include "applogging.h"
 #include "capture.h"
 #include "devicemigrationdock.h"
+#include "migrationpanel.h"
 #include "dmapanel.h"
 #include "vftokenpanel.h"
 #include "devicedetailsview.h"
@@ -113,6 +114,11 @@ void MainWindow::createPanels()
     centre->addTab(m_tree, tr("Devices"));
     auto *drawing = new views::TopologyView(this);
     centre->addTab(drawing, tr("Topology"));
+    // VM live migration is about a VM, not the PCI tree: its charts get the whole centre.
+    m_vmMigration = new migration::MigrationPanel(this);
+    m_vmMigration->setObjectName(QStringLiteral("vmMigrationPanel"));
+    centre->addTab(m_vmMigration, tr("VM migration"));
+    m_centre = centre;
     setCentralWidget(centre);
     m_groups = new views::GroupPanel(this);
     m_details = new views::DeviceDetailsView(this);
@@ -146,6 +152,11 @@ void MainWindow::createPanels()
                 if (r.culprit == a)
                     return showPort(a);
     });
+}
+
+void MainWindow::showVmMigration()
+{
+    m_centre->setCurrentWidget(m_vmMigration);
 }
 
 views::IovaMapPanel *MainWindow::iovaPanel() const

@@ -9,6 +9,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QTabWidget;
 class QTimer;
 class QToolButton;
 
@@ -18,6 +19,9 @@ namespace devmig {
 class DBusDeviceMigrationClient;
 class DeviceMigrationDock;
 } // namespace devmig
+namespace migration {
+class MigrationPanel;
+} // namespace migration
 namespace client {
 class ControlClient;
 }
@@ -87,6 +91,9 @@ public:
     // Closes the device's handles (if any) and shows the note instead of the panel.
     void closeMigrationDevice(const QString &note = {});
     devmig::DeviceMigrationDock *deviceMigrationDock() const { return m_devMig; }
+    migration::MigrationPanel *vmMigrationPanel() const { return m_vmMigration; }
+    // Brings the VM migration tab to the front.
+    void showVmMigration();
     devmig::DBusDeviceMigrationClient *deviceMigrationClient() const { return m_devMigClient; }
     // Plans the action and opens the confirmation dialog (window-modal, not blocking); Apply sends
     // it. Returns the dialog, or nullptr when the plan is refused (the reason goes to the log).
@@ -173,6 +180,8 @@ private:
     views::VfTokenPanel *m_vfToken = nullptr;
     QMenu *m_actionsMenu = nullptr;
     devmig::DeviceMigrationDock *m_devMig = nullptr;
+    migration::MigrationPanel *m_vmMigration = nullptr;
+    QTabWidget *m_centre = nullptr;
     devmig::DBusDeviceMigrationClient *m_devMigClient = nullptr;
     QTimer *m_rescanTimer = nullptr;
     bool m_rescanAgain = false;

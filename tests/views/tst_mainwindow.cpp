@@ -8,6 +8,7 @@
 #include "iovamappanel.h"
 #include "iovamapwidget.h"
 #include "mainwindow.h"
+#include "migrationpanel.h"
 #include "models/detailsmodel.h"
 #include "screenshots.h"
 #include "sriovpanel.h"
@@ -20,6 +21,7 @@
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 #include <QTreeView>
@@ -144,6 +146,27 @@ private Q_SLOTS:
             QCoreApplication::processEvents();
             QVERIFY(test::saveScreenshot(d, QStringLiteral("dock-") + d->objectName()));
         }
+    }
+
+    // The VM migration tab runs the simulated VM through the same QMP client as a real QEMU: a
+    // converging demo (sped up) must end completed with the verdict saying so.
+    void vmMigrationTabRunsTheDemoVm()
+    {
+        gui::MainWindow *w = m_window.get();
+        auto *tabs = w->findChild<QTabWidget *>(QStringLiteral("centralTabs"));
+        QVERIFY(tabs);
+        QVERIFY(tabs->indexOf(w->vmMigrationPanel()) >= 0);
+        w->showVmMigration();
+        QCOMPARE(tabs->currentWidget(), w->vmMigrationPanel());
+        QString error;
+        QSignalSpy finished(w->vmMigrationPanel(), &migration::MigrationPanel::migrationFinished);
+        QVERIFY2(w->vmMigrationPanel()->startDemo(QStringLiteral("converging"), 20.0, &error), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 60000);
+        QVERIFY2(w->vmMigrationPanel()->verdictText().startsWith(QStringLiteral("Completed")),
+                 qPrintable(w->vmMigrationPanel()->verdictText()));
+        QVERIFY(!w->vmMigrationPanel()->recording().samples().isEmpty());
+        QVERIFY(test::saveScreenshot(w, QStringLiteral("mainwindow-vm-migration")));
+        tabs->setCurrentIndex(0);
     }
 
     void filterNarrowsTheTree()
