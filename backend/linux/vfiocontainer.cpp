@@ -1,4 +1,5 @@
 #include "vfiocontainer.h"
+#include "syscallerror.h"
 
 #include "procstatus.h"
 
@@ -21,19 +22,6 @@ using namespace Qt::StringLiterals;
 namespace devtopo::linuxhost {
 
 namespace {
-
-int fail(QString *why, const QString &what)
-{
-    const int err = errno;
-    if (why)
-        *why = what + u": "_s + QString::fromLocal8Bit(std::strerror(err));
-    return err;
-}
-
-QString hex(quint64 v)
-{
-    return u"0x"_s + QString::number(v, 16);
-}
 
 QByteArray uuidBytes(const QUuid &u)
 {

@@ -1,4 +1,5 @@
 #include "vfiomigdevice.h"
+#include "syscallerror.h"
 
 #include "migrationstate.h"
 #include "vfiocontainer.h"
@@ -18,14 +19,6 @@ using namespace Qt::StringLiterals;
 namespace devtopo::linuxhost {
 
 namespace {
-
-int fail(QString *why, const QString &what)
-{
-    const int err = errno;
-    if (why)
-        *why = what + u": "_s + QString::fromLocal8Bit(std::strerror(err));
-    return err;
-}
 
 // vfio_device_feature followed by its payload, 8-byte aligned.
 class Feature
