@@ -17,6 +17,7 @@
 #include <QPointF>
 #include <QPointer>
 #include <QTimer>
+#include <QLayout>
 #include <QWidget>
 
 class QBoxLayout;
@@ -79,8 +80,10 @@ public:
     // The plain sentence for the helper's DMA logging refusals (ENOTTY, EOPNOTSUPP, EINVAL, ...).
     static QString explainLoggingError(const QString &helperError);
     // The dock's scroll area sizes the panel by its height for the width, which the layout answers
-    // with the preferred height: a short dock would scroll even where the minimum fits.
-    int heightForWidth(int) const override { return minimumSizeHint().height(); }
+    // with the preferred height: a short dock would scroll even where the minimum fits. The minimum
+    // must still count the wrapped labels at this width, or rows overlap (the move row used to sit
+    // on the diagram's caption).
+    int heightForWidth(int w) const override { return layout() ? layout()->totalMinimumHeightForWidth(w) : minimumSizeHint().height(); }
 
 public Q_SLOTS:
     void refresh(); // status, then one sample
