@@ -300,12 +300,10 @@ int IommufdIoas::info(host::VfioGroupInfo *out, QString *why) const
 
 int IommufdIoas::mapDma(quint64 iova, quint64 size, bool hugePages, QString *why)
 {
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
-    if (hugePages)
-        flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
-    void *mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, flags, -1, 0);
-    if (mem == MAP_FAILED)
-        return fail(why, hugePages ? u"mmap(MAP_HUGETLB, 2 MiB pages; see /proc/sys/vm/nr_hugepages)"_s : u"mmap"_s);
+    int err = 0;
+    void *mem = mapDmaBuffer(size, hugePages, why, &err);
+    if (!mem)
+        return err;
     iommu_ioas_map map{};
     map.size = sizeof(map);
     map.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
@@ -314,7 +312,7 @@ int IommufdIoas::mapDma(quint64 iova, quint64 size, bool hugePages, QString *why
     map.length = size;
     map.iova = iova;
     if (::ioctl(m_iommufd, IOMMU_IOAS_MAP, &map) != 0) {
-        const int err = fail(why, u"IOMMU_IOAS_MAP [%1, +%2)"_s.arg(hex(iova), hex(size)));
+        err = fail(why, u"IOMMU_IOAS_MAP [%1, +%2)"_s.arg(hex(iova), hex(size)));
         ::munmap(mem, size);
         return err;
     }

@@ -135,12 +135,10 @@ int VfioContainer::info(host::VfioGroupInfo *out, QString *why) const
 
 int VfioContainer::mapDma(quint64 iova, quint64 size, bool hugePages, QString *why)
 {
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS;
-    if (hugePages)
-        flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
-    void *mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, flags, -1, 0);
-    if (mem == MAP_FAILED)
-        return fail(why, hugePages ? u"mmap(MAP_HUGETLB, 2 MiB pages; see /proc/sys/vm/nr_hugepages)"_s : u"mmap"_s);
+    int err = 0;
+    void *mem = mapDmaBuffer(size, hugePages, why, &err);
+    if (!mem)
+        return err;
     vfio_iommu_type1_dma_map map{};
     map.argsz = sizeof(map);
     map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
@@ -148,7 +146,7 @@ int VfioContainer::mapDma(quint64 iova, quint64 size, bool hugePages, QString *w
     map.iova = iova;
     map.size = size;
     if (::ioctl(m_containerFd, VFIO_IOMMU_MAP_DMA, &map) != 0) {
-        const int err = fail(why, u"VFIO_IOMMU_MAP_DMA [%1, +%2)"_s.arg(hex(iova), hex(size)));
+        err = fail(why, u"VFIO_IOMMU_MAP_DMA [%1, +%2)"_s.arg(hex(iova), hex(size)));
         ::munmap(mem, size);
         return err;
     }
