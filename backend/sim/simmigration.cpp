@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <memory>
 
 using namespace Qt::StringLiterals;
@@ -55,24 +56,25 @@ SimMigration::SimMigration()
     m_clock = [timer] { return timer->elapsed(); };
 }
 
-SimMigration::Device *SimMigration::deviceFor(quint32 key, QString *err)
+SimMigration::Device *SimMigration::deviceFor(quint32 key, QString *err, const char *feature)
 {
-    const auto it = m_open.constFind(key);
-    if (it == m_open.cend()) {
-        *err = u"EBADF: no open device fd"_s;
-        return nullptr;
-    }
-    return &m_devices[*it];
+    // The lookup is the const one's; this object is not const, so neither is its device.
+    return const_cast<Device *>(std::as_const(*this).deviceFor(key, err, feature));
 }
 
-const SimMigration::Device *SimMigration::deviceFor(quint32 key, QString *err) const
+const SimMigration::Device *SimMigration::deviceFor(quint32 key, QString *err, const char *feature) const
 {
     const auto it = m_open.constFind(key);
     if (it == m_open.cend()) {
         *err = u"EBADF: no open device fd"_s;
         return nullptr;
     }
-    return &*m_devices.constFind(*it);
+    const Device *d = &*m_devices.constFind(*it);
+    if (feature && !d->flags) {
+        *err = u"ENOTTY: %1: the driver has no migration ops"_s.arg(QLatin1StringView(feature));
+        return nullptr;
+    }
+    return d;
 }
 
 QString SimMigration::open(const SimHost &host, quint32 key, const QString &name)
@@ -133,11 +135,9 @@ QString SimMigration::ids(const SimHost &, quint32 key, quint16 *vendor, quint16
 QString SimMigration::flags(quint32 key, quint64 *flags) const
 {
     QString err;
-    const Device *d = deviceFor(key, &err);
+    const Device *d = deviceFor(key, &err, "VFIO_DEVICE_FEATURE_MIGRATION");
     if (!d)
         return err;
-    if (!d->flags)
-        return u"ENOTTY: VFIO_DEVICE_FEATURE_MIGRATION: the driver has no migration ops"_s;
     *flags = d->flags;
     return {};
 }
@@ -145,11 +145,9 @@ QString SimMigration::flags(quint32 key, quint64 *flags) const
 QString SimMigration::getState(quint32 key, quint32 *state)
 {
     QString err;
-    Device *d = deviceFor(key, &err);
+    Device *d = deviceFor(key, &err, "VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE");
     if (!d)
         return err;
-    if (!d->flags)
-        return u"ENOTTY: VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: the driver has no migration ops"_s;
     *state = d->state;
     return {};
 }
@@ -252,11 +250,9 @@ QString SimMigration::step(Device &d, quint32 next)
 QString SimMigration::setState(quint32 key, quint32 target)
 {
     QString err;
-    Device *d = deviceFor(key, &err);
+    Device *d = deviceFor(key, &err, "VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE");
     if (!d)
         return err;
-    if (!d->flags)
-        return u"ENOTTY: VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: the driver has no migration ops"_s;
     advance(*d);
     while (d->state != target) {
         State next = State::Error;
@@ -356,11 +352,9 @@ QString SimMigration::write(quint32 key, const QByteArray &data)
 QString SimMigration::dataSize(quint32 key, quint64 *bytes)
 {
     QString err;
-    Device *d = deviceFor(key, &err);
+    Device *d = deviceFor(key, &err, "VFIO_DEVICE_FEATURE_MIG_DATA_SIZE");
     if (!d)
         return err;
-    if (!d->flags)
-        return u"ENOTTY: VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: the driver has no migration ops"_s;
     advance(*d);
     *bytes = d->session == Session::Saving ? remainingSaveBytes(*d) + (d->endSent ? 0 : 4) : fullStreamSize();
     return {};

@@ -80,8 +80,10 @@ private:
         int faultErr = 0;
         bool faultToError = false;
     };
-    Device *deviceFor(quint32 key, QString *err);
-    const Device *deviceFor(quint32 key, QString *err) const;
+    // The open device behind key; with a feature name also one whose driver has migration ops
+    // (else ENOTTY naming that VFIO_DEVICE_FEATURE, as the kernel answers).
+    Device *deviceFor(quint32 key, QString *err, const char *feature = nullptr);
+    const Device *deviceFor(quint32 key, QString *err, const char *feature = nullptr) const;
     void advance(Device &d);
     quint64 remainingSaveBytes(const Device &d) const;
     QByteArray header(const Device &d) const;
